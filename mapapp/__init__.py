@@ -1,0 +1,81 @@
+"""mapapp: an embeddable web map of the China–Kazakhstan cooperation projects named in
+Xi Jinping's article of 2 July 2024, every feature citing the sentence that names it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from flask import Flask, Response
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+
+from mapapp import api, web
+from mapapp.assets import load_static_assets
+from mapapp.catalogue import load_catalogue
+from mapapp.errors import AppError
+from mapapp.mapbuild import Tiles
+from mapapp.pages import build_pages
+from mapapp.settings import bundled_dir, load_settings
+from mapapp.state import AppState
+
+__all__ = ["create_app"]
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: load and validate the data (refusing to start on any problem,
+    with mapapp.problems.DataError), then render every page and body once."""
+    settings = load_settings(config)
+    catalogue = load_catalogue(settings["MAPAPP_DATA_DIR"])
+    tiles = Tiles.from_setting(settings["MAPAPP_TILES"], settings["MAPAPP_TILES_ATTRIBUTION"])
+
+    app = Flask(__name__, static_folder=None, template_folder=str(bundled_dir("templates")))
+    app.config.update(settings)
+    app.jinja_env.globals["article_date"] = _long_date(
+        next(iter(catalogue.sources.values()))["date"])
+    assets = load_static_assets()
+    app.extensions["mapapp"] = AppState(
+        catalogue=catalogue,
+        assets=assets,
+        pages=build_pages(catalogue, tiles, app.jinja_env, assets),
+        items_bodies=api.build_items_bodies(catalogue),
+    )
+    app.register_blueprint(web.bp)
+    app.register_blueprint(api.bp)
+    _register_error_handlers(app)
+    return app
+
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")
+
+
+def _long_date(iso_date: str) -> str:
+    """'2024-07-02' -> '2 July 2024', as the citation line reads."""
+    day = date.fromisoformat(iso_date)
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def _error(code: int, description: str) -> Response:
+    response = api.dumps({"code": code, "description": description})
+    return Response(response, status=code, mimetype="application/json")
+
+
+def _register_error_handlers(app: Flask) -> None:
+    """Every error answers JSON `{"code", "description"}`; never an HTML trace."""
+
+    @app.errorhandler(AppError)
+    def app_error(error: AppError) -> Response:
+        return _error(error.code, error.description)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Response:
+        response = _error(error.code or 500, error.description or error.name)
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
+            response.headers["Allow"] = ", ".join(error.valid_methods)
+        return response
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Response:
+        app.logger.exception("unexpected error")
+        return _error(500, "internal error; it has been logged")

@@ -1,0 +1,101 @@
+"""The HTTP interface with Flask's test client: status, exact content type, structure."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import FIXTURE_DATA
+
+
+def test_collections_list_in_catalogue_order(client):
+    response = client.get("/api/collections")
+    assert response.status_code == 200
+    assert response.content_type == "application/json"
+    collections = response.get_json()["collections"]
+    assert [c["id"] for c in collections] == ["energy", "routes"]
+    assert collections[0] == {
+        "id": "energy", "title": "Energy sites", "group": "Energy",
+        "description": "A small fixture collection of points.",
+        "links": [{"href": "http://localhost/api/collections/energy/items", "rel": "items",
+                   "type": "application/geo+json", "title": "Energy sites"}],
+    }
+
+
+def test_public_url_setting_makes_links(app):
+    app.config["MAPAPP_PUBLIC_URL"] = "https://map.example.org"
+    links = app.test_client().get("/api/collections").get_json()["collections"][0]["links"]
+    assert links[0]["href"] == "https://map.example.org/api/collections/energy/items"
+
+
+def test_items_are_the_file_features_byte_for_byte(client):
+    response = client.get("/api/collections/energy/items")
+    assert response.status_code == 200
+    assert response.content_type == "application/geo+json"
+    on_disk = json.loads((FIXTURE_DATA / "energy.geojson").read_text(encoding="utf-8"))
+    assert response.get_json() == on_disk
+    assert "Ветровая станция".encode() in response.data
+
+
+def test_one_item(client):
+    response = client.get("/api/collections/energy/items/campus")
+    assert response.status_code == 200
+    assert response.content_type == "application/geo+json"
+    body = response.get_json()
+    assert body["id"] == "campus"
+    assert body["properties"]["error_km"] == 10
+
+
+@pytest.mark.parametrize(("path", "description"), [
+    ("/api/collections/nope/items", "no collection 'nope'; valid ids: energy, routes"),
+    ("/api/collections/nope/items/campus", "no collection 'nope'; valid ids: energy, routes"),
+    ("/api/collections/energy/items/oil-line", "collection 'energy' has no feature 'oil-line'"),
+])
+def test_unknown_ids_are_404_json(client, path, description):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response.content_type == "application/json"
+    assert response.get_json() == {"code": 404, "description": description}
+
+
+def test_unknown_route_is_404_json(client):
+    response = client.get("/api/nothing")
+    assert response.status_code == 404
+    assert response.content_type == "application/json"
+    assert response.get_json()["code"] == 404
+
+
+def test_unknown_query_parameter_is_400(client):
+    response = client.get("/api/collections/energy/items?limt=5")
+    assert response.status_code == 400
+    assert response.get_json() == {
+        "code": 400,
+        "description": "unknown query parameter 'limt' for "
+                       "/api/collections/energy/items; it takes none"}
+
+
+def test_post_is_405_with_allow(client):
+    response = client.post("/api/collections")
+    assert response.status_code == 405
+    assert response.content_type == "application/json"
+    assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
+
+
+def test_healthz(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "collections": 2, "features": 3}
+
+
+def test_assets_are_immutable_and_unknown_ones_404(client):
+    page = client.get("/").get_data(as_text=True)
+    script = page.split('<script src="')[2].split('"')[0]
+    assert script.startswith("assets/mapapp.")
+    response = client.get("/" + script)
+    assert response.status_code == 200
+    assert response.content_type == "text/javascript; charset=utf-8"
+    assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    missing = client.get("/assets/mapapp.000000000000.js")
+    assert missing.status_code == 404
+    assert missing.get_json() == {"code": 404, "description": "no asset 'mapapp.000000000000.js'"}

@@ -1,0 +1,136 @@
+"""The map in a real headless Chromium against a real gunicorn, with no network but
+loopback: tiles cannot load, and everything else must still work."""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.request
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+TILE_URL = re.compile(r"^https://tile\.openstreetmap\.org/\d+/\d+/\d+\.png$")
+LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
+
+
+@dataclass
+class Visit:
+    page: object
+    outside_requests: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def visit(browser):
+    """Opens a page that records every request leaving loopback (and aborts it) and
+    every console error except a tile that failed to load."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    opened: list[Visit] = []
+
+    def open_page(url: str) -> Visit:
+        page = context.new_page()
+        record = Visit(page)
+
+        def route(route_request) -> None:
+            url = route_request.request.url
+            if urlsplit(url).hostname in ("127.0.0.1", "localhost", "::1"):
+                route_request.continue_()
+            else:
+                record.outside_requests.append(url)
+                route_request.abort()
+
+        def console(message) -> None:
+            source = message.location.get("url", "")
+            if message.type == "error" and not TILE_URL.match(source):
+                record.console_errors.append(f"{message.text} ({source})")
+
+        page.route("**/*", route)
+        page.on("console", console)
+        page.on("pageerror", lambda error: record.console_errors.append(str(error)))
+        page.goto(url)
+        page.wait_for_selector("html[data-map-state=ready]", timeout=15000)
+        opened.append(record)
+        return record
+
+    yield open_page
+    for record in opened:
+        assert record.console_errors == [], record.console_errors
+        assert [u for u in record.outside_requests if not TILE_URL.match(u)] == []
+    context.close()
+
+
+def api_json(base: str, path: str) -> dict:
+    with urllib.request.urlopen(base + path) as response:
+        return json.load(response)
+
+
+def drawn_ids(page, layer_id: str) -> set[str]:
+    return set(page.eval_on_selector_all(
+        f'[data-layer-id="{layer_id}"][data-feature-id]',
+        "nodes => nodes.map(n => n.dataset.featureId)"))
+
+
+@pytest.mark.parametrize("path", ["/", "/embed"])
+def test_every_layer_draws_exactly_the_api_features(live_server, visit, path):
+    record = visit(live_server + path)
+    collections = api_json(live_server, "/api/collections")["collections"]
+    assert len(collections) == 10
+    for collection in collections:
+        items = api_json(live_server, f"/api/collections/{collection['id']}/items")
+        expected = {feature["id"] for feature in items["features"]}
+        assert drawn_ids(record.page, collection["id"]) == expected, collection["id"]
+
+
+def test_unticking_a_layer_removes_exactly_its_features(live_server, visit):
+    page = visit(live_server + "/").page
+    before = {layer: drawn_ids(page, layer) for layer in ("pipelines", "rail-routes")}
+    page.get_by_role("checkbox", name="Oil and gas pipelines").uncheck()
+    assert drawn_ids(page, "pipelines") == set()
+    assert drawn_ids(page, "rail-routes") == before["rail-routes"]
+    page.get_by_role("checkbox", name="Oil and gas pipelines").check()
+    assert drawn_ids(page, "pipelines") == before["pipelines"]
+
+
+def test_layer_control_names_every_collection(live_server, visit):
+    page = visit(live_server + "/").page
+    for collection in api_json(live_server, "/api/collections")["collections"]:
+        box = page.get_by_role("checkbox", name=collection["title"], exact=True)
+        assert box.is_checked(), collection["title"]
+
+
+def test_zhanatas_popup_quotes_the_article(live_server, visit):
+    page = visit(live_server + "/").page
+    feature = api_json(live_server, "/api/collections/zhanatas-wind-farm/items/zhanatas-wind-farm")
+    quote = feature["properties"]["citations"][0]["quote"]
+    page.locator('[data-feature-id="zhanatas-wind-farm"]').first.click(force=True)
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert popup.locator("blockquote").first.inner_text() == quote
+    cite = popup.locator(".mapapp-cite a").first
+    assert cite.get_attribute("rel") == "noopener noreferrer"
+    assert cite.get_attribute("target") == "_blank"
+    assert "¶8" in popup.locator(".mapapp-cite").first.inner_text()
+    assert popup.locator("h2").inner_text() == feature["properties"]["name"]
+
+
+def test_schematic_lines_are_dashed_and_approximate_points_differ(live_server, visit):
+    page = visit(live_server + "/").page
+    dash = page.eval_on_selector(
+        '[data-layer-id="we-wc-highway"][data-feature-id]',
+        "node => node.getAttribute('stroke-dasharray')")
+    assert dash
+    approximate = page.locator(".mapapp-approximate[data-feature-id]")
+    exact = page.locator(".mapapp-exact[data-feature-id]")
+    assert approximate.count() > 0 and exact.count() > 0
+    assert page.locator("[data-halo-for]").count() == approximate.count()
+
+
+def test_page_loads_only_from_the_app(live_server, visit):
+    record = visit(live_server + "/")
+    sources = record.page.eval_on_selector_all(
+        "script[src], link[rel=stylesheet]", "nodes => nodes.map(n => n.src || n.href)")
+    assert sources and all(urlsplit(s).hostname in ("127.0.0.1",) for s in sources)

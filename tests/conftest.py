@@ -8,6 +8,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -70,18 +71,21 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 def start_server(data_dir: Path, env: dict[str, str] | None = None,
                  host: str = "127.0.0.1") -> tuple[subprocess.Popen, str]:
-    """`mapapp serve` (gunicorn with the Procfile's settings) on a free loopback port."""
+    """`mapapp serve` (gunicorn with the Procfile's settings) on a free loopback port.
+    Its output goes to a temporary file (a pipe nobody reads could block it)."""
     port = free_port(host)
+    log = tempfile.TemporaryFile()  # noqa: SIM115 (closed by stop_server)
     process = subprocess.Popen(
         [sys.executable, "-m", "mapapp.cli", "serve", "--host", host, "--port", str(port)],
         env={**os.environ, "MAPAPP_DATA_DIR": str(data_dir), **(env or {})},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        stdout=log, stderr=subprocess.STDOUT,
     )
+    process.log = log  # type: ignore[attr-defined]
     base = f"http://{host}:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            output = process.stdout.read().decode() if process.stdout else ""
+            output = server_output(process)
             raise RuntimeError(f"server exited with {process.returncode}:\n{output}")
         try:
             with urllib.request.urlopen(f"{base}/healthz", timeout=1) as response:
@@ -89,8 +93,13 @@ def start_server(data_dir: Path, env: dict[str, str] | None = None,
                     return process, base
         except OSError:
             time.sleep(0.1)
-    process.kill()
+    stop_server(process)
     raise RuntimeError("server did not become healthy in 30 s")
+
+
+def server_output(process: subprocess.Popen) -> str:
+    process.log.seek(0)  # type: ignore[attr-defined]
+    return process.log.read().decode(errors="replace")  # type: ignore[attr-defined]
 
 
 def stop_server(process: subprocess.Popen) -> None:
@@ -99,6 +108,8 @@ def stop_server(process: subprocess.Popen) -> None:
         process.wait(timeout=15)
     except subprocess.TimeoutExpired:
         process.kill()
+        process.wait()
+    process.log.close()  # type: ignore[attr-defined]
 
 
 @pytest.fixture(scope="session")

@@ -41,6 +41,11 @@
     return el("a", { href: url, target: "_blank", rel: "noopener noreferrer" }, text ?? url);
   }
 
+  /* Controls start open only where they leave the map room to be seen. */
+  function roomy() {
+    return window.innerWidth >= 700 && window.innerHeight >= 600;
+  }
+
   /* ---- styles ---- */
 
   function featureColour(collection, feature) {
@@ -195,7 +200,7 @@
   const LayerControl = L.Control.extend({
     options: { position: "topright" },
     onAdd(map) {
-      const box = el("details", { class: "mapapp-layers leaflet-bar", open: "" },
+      const box = el("details", { class: "mapapp-layers leaflet-bar", open: roomy() ? "" : null },
         el("summary", {}, "Layers"));
       for (const group of this.options.groups) {
         const fieldset = el("fieldset", {}, el("legend", {}, group.group));
@@ -248,7 +253,7 @@
   }
 
   const Legend = L.Control.extend({
-    options: { position: "bottomright" },
+    options: { position: "bottomleft" },
     onAdd() {
       const list = el("ul", { class: "mapapp-legend-layers" });
       for (const collection of collections.values()) {
@@ -274,7 +279,7 @@
           ["circle", { cx: 14, cy: 7, r: 4, fill: "#fff", stroke: grey, "stroke-width": 2,
             "stroke-dasharray": "2 1.5" }]]),
           "Approximate location; the halo is the stated error"));
-      const box = el("details", { class: "mapapp-legend leaflet-bar", open: "" },
+      const box = el("details", { class: "mapapp-legend leaflet-bar", open: roomy() ? "" : null },
         el("summary", {}, "Legend"), list, symbols);
       L.DomEvent.disableClickPropagation(box);
       L.DomEvent.disableScrollPropagation(box);

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what the tests need (Debian's chromium; this package with its test extra in .venv)
+# and runs ruff and the whole pytest suite. Arguments go to pytest. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+if [ ! -x /usr/bin/chromium ]; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -q
+    $sudo apt-get install -y -q chromium
+fi
+
+python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+    || { echo "mapapp needs Python 3.11 or newer" >&2; exit 1; }
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/pip install -q -e '.[test]'
+
+.venv/bin/ruff check .
+.venv/bin/python -m pytest "$@"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pyogrio
+import geopandas
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
@@ -118,14 +118,17 @@ def _load_sources(data_dir: Path, problems: list[Problem]) -> dict[str, dict[str
 
 
 def _check_gdal_reads(path: Path, features: list[dict[str, Any]]) -> list[Problem]:
-    """GIS clients read the file through GDAL: make sure it sees what we see."""
+    """GIS clients read the file through GDAL: load it with geopandas and make sure
+    GDAL sees the same features, in the same order, as the JSON does."""
     try:
-        info = pyogrio.read_info(path)
+        frame = geopandas.read_file(path, engine="pyogrio")
     except Exception as error:  # GDAL's errors are many; any of them refuses the file
         return [Problem(path.name, f"GDAL cannot read the file: {error}")]
-    if info["features"] != len(features):
-        return [Problem(path.name, f"GDAL reads {info['features']} features, "
-                                   f"the JSON has {len(features)}")]
+    expected = [feature["id"] for feature in features]
+    seen = frame["id"].tolist() if "id" in frame.columns else []
+    if seen != expected:
+        return [Problem(path.name, f"GDAL reads {len(frame)} features with ids {seen[:3]}…, "
+                                   f"the JSON has {len(expected)} with ids {expected[:3]}…")]
     return []
 
 

@@ -7,17 +7,22 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from flask import Flask, Response
+from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from mapapp import api, web
 from mapapp.assets import load_static_assets
 from mapapp.catalogue import load_catalogue
+from mapapp.downloads import Downloads
+from mapapp.embedcode import SITE_TITLE, iframe_title
 from mapapp.errors import AppError
 from mapapp.mapbuild import Tiles
-from mapapp.pages import build_pages
+from mapapp.openapi import openapi_document
+from mapapp.pages import article_source, build_pages
+from mapapp.security import SecurityHeaders, parse_frame_ancestors, tile_source
 from mapapp.settings import bundled_dir, load_settings
 from mapapp.state import AppState
+from mapapp.viewstate import BadMapUrl
 
 __all__ = ["create_app"]
 
@@ -29,20 +34,40 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     catalogue = load_catalogue(settings["MAPAPP_DATA_DIR"])
     tiles = Tiles.from_setting(settings["MAPAPP_TILES"], settings["MAPAPP_TILES_ATTRIBUTION"])
 
+    ancestors = parse_frame_ancestors(settings["MAPAPP_FRAME_ANCESTORS"])
+
     app = Flask(__name__, static_folder=None, template_folder=str(bundled_dir("templates")))
     app.config.update(settings)
-    app.jinja_env.globals["article_date"] = _long_date(
-        next(iter(catalogue.sources.values()))["date"])
+    article = article_source(catalogue)
+    long_date = _long_date(article["date"])
+    title = iframe_title(article, long_date)
+    app.jinja_env.globals.update(article_date=long_date, iframe_title=title,
+                                 site_title=SITE_TITLE)
     assets = load_static_assets()
     app.extensions["mapapp"] = AppState(
         catalogue=catalogue,
         assets=assets,
         pages=build_pages(catalogue, tiles, app.jinja_env, assets),
-        items_bodies=api.build_items_bodies(catalogue),
+        feature_bodies=api.build_feature_bodies(catalogue),
+        downloads=Downloads(catalogue),
+        openapi=openapi_document(catalogue),
+        iframe_title=title,
+        frame_ancestors=ancestors,
     )
     app.register_blueprint(web.bp)
     app.register_blueprint(api.bp)
     _register_error_handlers(app)
+
+    security = SecurityHeaders(
+        embed_ancestors=ancestors, tile_source=tile_source(tiles.url),
+        hsts=settings["MAPAPP_PUBLIC_URL"].startswith("https://"))
+
+    @app.after_request
+    def secure(response: Response) -> Response:
+        for name, value in security.for_path(request.path):
+            response.headers[name] = value
+        return response
+
     return app
 
 
@@ -67,6 +92,12 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(AppError)
     def app_error(error: AppError) -> Response:
         return _error(error.code, error.description)
+
+    @app.errorhandler(BadMapUrl)
+    def bad_map_url(error: BadMapUrl) -> Response:
+        """A page URL with a wrong value: a short page an embedder sees in the frame."""
+        html = render_template("bad_url.html", message=error.description, valid=error.valid)
+        return Response(html, status=error.code, content_type="text/html; charset=utf-8")
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:

@@ -1,52 +1,59 @@
-"""The JSON API: the catalogue's collections and their features as GeoJSON.
+"""The JSON API under /api: OGC API – Features over the catalogue, and downloads.
 
-Collection bodies are serialised once at start-up (`items_bodies`); views only look
-them up, so every request for a collection gets the same bytes.
+Thin Flask views: the standard's logic is in mapapp.features, the definition in
+mapapp.openapi, the files in mapapp.downloads. Every feature is serialised once at
+start-up (`feature_bodies`), so a page of items is a join of ready bytes.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 
-from mapapp.catalogue import Catalogue, Collection
-from mapapp.errors import BadParameter
+from mapapp.catalogue import Catalogue
+from mapapp.downloads import Download
+from mapapp.features import (
+    F_JSON,
+    GEOJSON,
+    ITEM_PARAMETERS,
+    JSON_SCHEMA,
+    OPENAPI,
+    check_crs,
+    check_f,
+    collection_document,
+    collections_document,
+    conformance_document,
+    dumps,
+    feature_collection_bytes,
+    feature_schema,
+    item_document,
+    items_envelope,
+    landing_document,
+    page_of,
+    parse_items_query,
+    single_values,
+)
 from mapapp.state import current_state
 
-GEOJSON = "application/geo+json"
+__all__ = ["GEOJSON", "base_url", "bp", "dumps", "reject_query_parameters"]
+
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 
-def dumps(document: Any) -> bytes:
-    """Compact UTF-8 JSON, byte-faithful to the data's text."""
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+def build_feature_bodies(catalogue: Catalogue) -> dict[str, tuple[bytes, ...]]:
+    """Each feature's JSON, once per data version, in file order."""
+    return {c.id: tuple(dumps(f) for f in c.features) for c in catalogue.collections}
 
 
-def build_items_bodies(catalogue: Catalogue) -> dict[str, bytes]:
-    return {c.id: dumps(c.as_feature_collection()) for c in catalogue.collections}
+def reject_query_parameters(allowed: tuple[str, ...] = ()) -> dict[str, str]:
+    """Unknown or repeated parameters are refused: a silently ignored typo hides a mistake."""
+    return single_values(request.args.to_dict(flat=False), allowed, request.path)
 
 
-def reject_query_parameters(allowed: tuple[str, ...] = ()) -> None:
-    """Unknown parameters are refused: a silently ignored typo hides a mistake."""
-    unknown = sorted(set(request.args) - set(allowed))
-    if unknown:
-        takes = f"it takes {', '.join(allowed)}" if allowed else "it takes none"
-        raise BadParameter(f"unknown query parameter {unknown[0]!r} for {request.path}; {takes}")
-
-
-def collection_summary(collection: Collection, base: str) -> dict[str, Any]:
-    items = f"{base}api/collections/{collection.id}/items"
-    return {
-        "id": collection.id,
-        "title": collection.title,
-        "description": collection.description,
-        "group": collection.group,
-        "links": [
-            {"href": items, "rel": "items", "type": GEOJSON, "title": collection.title},
-        ],
-    }
+def json_only() -> None:
+    """The JSON documents take `f=json` (clients such as GDAL send it) and nothing else."""
+    check_f(reject_query_parameters(F_JSON).get("f"), ("json",))
 
 
 def base_url() -> str:
@@ -55,25 +62,83 @@ def base_url() -> str:
     return configured.rstrip("/") + "/" if configured else request.host_url
 
 
+def _json(document: Any, media_type: str = "application/json") -> Response:
+    return Response(dumps(document), content_type=media_type)
+
+
+def _attachment(download: Download) -> Response:
+    response = Response(download.body, content_type=download.media_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{download.filename}"'
+    return response
+
+
+@bp.get("")
+@bp.get("/")
+def landing() -> Response:
+    json_only()
+    return _json(landing_document(current_state().catalogue, base_url()))
+
+
+@bp.get("/conformance")
+def conformance() -> Response:
+    json_only()
+    return _json(conformance_document())
+
+
+@bp.get("/openapi")
+def openapi() -> Response:
+    json_only()
+    servers = [{"url": base_url().rstrip("/")}]
+    return _json({**current_state().openapi, "servers": servers}, OPENAPI)
+
+
 @bp.get("/collections")
 def collections() -> Response:
-    reject_query_parameters()
-    base = base_url()
-    body = {"collections": [collection_summary(c, base)
-                            for c in current_state().catalogue.collections]}
-    return Response(dumps(body), mimetype="application/json")
+    json_only()
+    return _json(collections_document(current_state().catalogue, base_url()))
+
+
+@bp.get("/collections/<collection_id>")
+def collection(collection_id: str) -> Response:
+    json_only()
+    return _json(collection_document(current_state().catalogue.collection(collection_id),
+                                     base_url()))
+
+
+@bp.get("/collections/<collection_id>/schema")
+def schema(collection_id: str) -> Response:
+    json_only()
+    return _json(feature_schema(current_state().catalogue.collection(collection_id),
+                                base_url()), JSON_SCHEMA)
 
 
 @bp.get("/collections/<collection_id>/items")
 def items(collection_id: str) -> Response:
-    reject_query_parameters()
     state = current_state()
+    query = parse_items_query(request.args.to_dict(flat=False), request.path)
     collection = state.catalogue.collection(collection_id)
-    return Response(state.items_bodies[collection.id], mimetype=GEOJSON)
+    if query.f != "json":
+        return _attachment(state.downloads.collection(collection.id, query.f))
+    matched, page = page_of(collection, query)
+    items_url = f"{base_url()}api/collections/{collection.id}/items"
+    envelope = items_envelope(collection, query, matched, len(page), items_url,
+                              request.args.to_dict())
+    bodies = state.feature_bodies[collection.id]
+    body = feature_collection_bytes([bodies[i] for i in page], envelope)
+    return Response(body, content_type=GEOJSON)
 
 
 @bp.get("/collections/<collection_id>/items/<feature_id>")
 def item(collection_id: str, feature_id: str) -> Response:
+    values = reject_query_parameters(ITEM_PARAMETERS)
+    check_f(values.get("f"), ("json",))
+    check_crs(values)
+    collection = current_state().catalogue.collection(collection_id)
+    feature = collection.feature(feature_id)
+    return _json(item_document(collection, feature, base_url()), GEOJSON)
+
+
+@bp.get("/download.gpkg")
+def catalogue_geopackage() -> Response:
     reject_query_parameters()
-    feature = current_state().catalogue.collection(collection_id).feature(feature_id)
-    return Response(dumps(feature), mimetype=GEOJSON)
+    return _attachment(current_state().downloads.catalogue())

@@ -93,9 +93,9 @@ def Start(options: dict[str, Any]) -> _AppCall:
     return _AppCall("start", options)
 
 
-def build_map(catalogue: Catalogue, tiles: Tiles, *, controls: bool = True,
-              legend: bool = True) -> folium.Map:
-    """The folium map shared by the full page and the embed page."""
+def build_map(catalogue: Catalogue, tiles: Tiles, *, mode: str = "page") -> folium.Map:
+    """The map of the full page (`mode="page"`) or of the embed page (`"embed"`); the
+    embed hides its controls at run time when its URL asks (`controls=0`, `legend=0`)."""
     bounds = _bounds(catalogue)
     centre = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
     fmap = folium.Map(location=centre, zoom_start=4, tiles=None, control_scale=True,
@@ -108,15 +108,12 @@ def build_map(catalogue: Catalogue, tiles: Tiles, *, controls: bool = True,
         CollectionLayer(collection.id).add_to(group)
         group.add_to(fmap)
     Fullscreen().add_to(fmap)
-    if controls:
-        GroupedLayerControl([
-            {"group": name, "collections": [c.id for c in catalogue.collections
-                                            if c.group == name]}
-            for name in catalogue.groups
-        ]).add_to(fmap)
-    if legend:
-        Legend().add_to(fmap)
-    Start({"bounds": bounds}).add_to(fmap)
+    GroupedLayerControl([
+        {"group": name, "collections": [c.id for c in catalogue.collections if c.group == name]}
+        for name in catalogue.groups
+    ]).add_to(fmap)
+    Legend().add_to(fmap)
+    Start({"bounds": bounds, "mode": mode}).add_to(fmap)
     _stable_ids(fmap)
     return fmap
 

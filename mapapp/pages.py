@@ -18,15 +18,31 @@ from mapapp.catalogue import Catalogue
 from mapapp.mapbuild import Tiles, build_map, map_parts
 
 PAGE_VARIANTS = {
-    "index": {"template": "index.html", "controls": True, "legend": True},
-    "embed": {"template": "embed.html", "controls": True, "legend": True},
+    "index": {"template": "index.html", "mode": "page"},
+    "embed": {"template": "embed.html", "mode": "embed"},
 }
+
+
+DISCOVERY_MARKER = "<!--mapapp:discovery-->"
 
 
 @dataclass(frozen=True)
 class Page:
-    body: bytes
+    """A page as ready bytes, split where the per-URL oEmbed discovery link goes."""
+
+    head: bytes
+    tail: bytes
     content_type: str = "text/html; charset=utf-8"
+
+    @classmethod
+    def from_html(cls, html: str) -> Page:
+        head, marker, tail = html.partition(DISCOVERY_MARKER)
+        if not marker:
+            raise ValueError(f"page template lacks {DISCOVERY_MARKER}")
+        return cls(head.encode(), tail.encode())
+
+    def render(self, discovery_link: str = "") -> bytes:
+        return self.head + discovery_link.encode() + self.tail
 
 
 def page_data(catalogue: Catalogue) -> dict[str, Any]:
@@ -63,8 +79,7 @@ def build_pages(catalogue: Catalogue, tiles: Tiles, jinja: Environment,
     data_json = script_safe_json(page_data(catalogue))
     pages: dict[str, Page] = {}
     for variant, options in PAGE_VARIANTS.items():
-        fmap = build_map(catalogue, tiles, controls=options["controls"],
-                         legend=options["legend"])
+        fmap = build_map(catalogue, tiles, mode=options["mode"])
         map_html, map_script = map_parts(fmap)
         script = assets.add(f"map-{variant}.js", map_script.encode())
         html = jinja.get_template(options["template"]).render(
@@ -74,6 +89,7 @@ def build_pages(catalogue: Catalogue, tiles: Tiles, jinja: Environment,
             map_script_url=script.path,
             data_json=data_json,
             asset=assets.url,
+            discovery_marker=DISCOVERY_MARKER,
         )
-        pages[variant] = Page(html.encode())
+        pages[variant] = Page.from_html(html)
     return pages

@@ -42,6 +42,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAPAPP_PUBLIC_URL", "",
             "Public base URL of the site (e.g. https://map.example.org); "
             "empty means the URL of each request."),
+    Setting("MAPAPP_FRAME_ANCESTORS", "",
+            "Origins allowed to frame /embed, separated by spaces or commas "
+            "(e.g. https://news.example.org); empty means any site."),
 )
 
 

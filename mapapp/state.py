@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app
 
 from mapapp.assets import Assets
 from mapapp.catalogue import Catalogue
+from mapapp.downloads import Downloads
 from mapapp.pages import Page
 
 
@@ -16,7 +18,11 @@ class AppState:
     catalogue: Catalogue
     assets: Assets
     pages: dict[str, Page]
-    items_bodies: dict[str, bytes]
+    feature_bodies: dict[str, tuple[bytes, ...]]
+    downloads: Downloads
+    openapi: dict[str, Any]
+    iframe_title: str
+    frame_ancestors: tuple[str, ...]
 
 
 def current_state() -> AppState:

@@ -25,6 +25,7 @@ GEOMETRY_TYPES = (
 )
 LON_RANGE = (40.0, 125.0)
 LAT_RANGE = (25.0, 56.0)
+YEAR_RANGE = (1, 2999)  # before the temporal extent's arithmetic would overflow
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 CATALOGUE_FIELDS = ("id", "file", "title", "group", "description", "order", "style")
@@ -195,8 +196,9 @@ def check_properties(
         if props.get(key) not in values:
             yield key, f"{props.get(key)!r} is not one of {', '.join(values)}"
     if "year" in props and not (isinstance(props["year"], int)
-                                and not isinstance(props["year"], bool)):
-        yield "year", "must be an integer"
+                                and not isinstance(props["year"], bool)
+                                and YEAR_RANGE[0] <= props["year"] <= YEAR_RANGE[1]):
+        yield "year", f"must be a year from {YEAR_RANGE[0]} to {YEAR_RANGE[1]}"
     if "context" in props and not isinstance(props["context"], bool):
         yield "context", "must be true or false"
 

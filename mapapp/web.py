@@ -1,29 +1,70 @@
-"""The pages (`/`, `/embed`), their assets and the health check: bytes built at start-up."""
+"""The pages (`/`, `/embed`), oEmbed, their assets and the health check.
+
+Pages are bytes built at start-up; a view checks the URL's map state (so a wrong
+value is answered 400, never ignored) and adds the oEmbed discovery link for its URL.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify
+from html import escape
+from urllib.parse import quote
 
-from mapapp.api import reject_query_parameters
+from flask import Blueprint, Response, jsonify, request
+
+from mapapp.api import base_url, dumps, reject_query_parameters
+from mapapp.embedcode import SITE_TITLE, oembed_response, parse_oembed_request
 from mapapp.errors import NotFound
 from mapapp.state import current_state
+from mapapp.viewstate import EMBED_PARAMETERS, PAGE_PARAMETERS, parse_view_state
 
 bp = Blueprint("web", __name__)
 
 
-def _page(variant: str) -> Response:
-    page = current_state().pages[variant]
-    return Response(page.body, content_type=page.content_type)
+def page_url() -> str:
+    """This request's page URL under the public base URL."""
+    query = request.query_string.decode("latin-1")
+    return base_url() + request.path.lstrip("/") + (f"?{query}" if query else "")
+
+
+def discovery_link(url: str) -> str:
+    href = f"{base_url()}oembed?url={quote(url, safe='')}&format=json"
+    return (f'<link rel="alternate" type="application/json+oembed" href="{escape(href)}" '
+            f'title="{escape(SITE_TITLE)}">')
+
+
+def _page(variant: str, allowed: tuple[str, ...]) -> Response:
+    state = current_state()
+    parse_view_state(request.args.to_dict(flat=False), state.catalogue, allowed)
+    page = state.pages[variant]
+    return Response(page.render(discovery_link(page_url())), content_type=page.content_type)
 
 
 @bp.get("/")
 def index() -> Response:
-    return _page("index")
+    return _page("index", PAGE_PARAMETERS)
 
 
 @bp.get("/embed")
 def embed() -> Response:
-    return _page("embed")
+    return _page("embed", EMBED_PARAMETERS)
+
+
+@bp.get("/oembed")
+def oembed() -> Response:
+    state = current_state()
+    answer = oembed_response(parse_oembed_request(request.args.to_dict(flat=False)),
+                             base_url(), state.catalogue, state.iframe_title)
+    return Response(dumps(answer), mimetype="application/json")
+
+
+@bp.get("/embed.js")
+def embed_script() -> Response:
+    """The host-page helper: a stable URL (not content-hashed), so a short cache."""
+    reject_query_parameters()
+    found = current_state().assets.by_name["embed.js"]
+    response = Response(found.body, content_type=found.content_type)
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
 
 
 @bp.get("/assets/<path:name>")

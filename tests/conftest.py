@@ -3,16 +3,24 @@ gunicorn on a free loopback port, and a real headless Chromium."""
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
@@ -120,6 +128,26 @@ def live_server() -> Iterator[str]:
     stop_server(process)
 
 
+@contextmanager
+def static_server(directory: Path, host: str = "127.0.0.2") -> Iterator[str]:
+    """A plain static file server on another loopback address: a different origin,
+    as a newsroom's page that embeds the map would be."""
+    handler = partial(QuietHandler, directory=str(directory))
+    server = ThreadingHTTPServer((host, 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://{host}:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
 @pytest.fixture(scope="session")
 def browser():
     """Debian's Chromium, headless, driven by Playwright."""
@@ -135,3 +163,75 @@ def browser():
         )
         yield instance
         instance.close()
+
+
+TILE_URL = re.compile(r"^https://tile\.openstreetmap\.org/\d+/\d+/\d+\.png$")
+
+
+def is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def wait_for(page, expression: str, timeout: float = 10.0) -> None:
+    """Poll a page expression until it is truthy. (Playwright's wait_for_function
+    evaluates a string, which the pages' CSP rightly forbids.)"""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout} s: {expression}")
+        time.sleep(0.05)
+
+
+@dataclass
+class Visit:
+    page: object
+    outside_requests: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def visit(browser):
+    """Opens a page that records every request leaving loopback (and aborts it) and
+    every console error except a tile that failed to load."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    opened: list[Visit] = []
+
+    def open_page(url: str, wait: bool = True) -> Visit:
+        page = context.new_page()
+        record = Visit(page)
+
+        def route(route_request) -> None:
+            url = route_request.request.url
+            if is_loopback(url):
+                route_request.continue_()
+            else:
+                record.outside_requests.append(url)
+                route_request.abort()
+
+        def console(message) -> None:
+            source = message.location.get("url", "")
+            if message.type == "error" and not TILE_URL.match(source):
+                record.console_errors.append(f"{message.text} ({source})")
+
+        page.route("**/*", route)
+        page.on("console", console)
+        page.on("pageerror", lambda error: record.console_errors.append(str(error)))
+        opened.append(record)
+        page.goto(url)
+        if wait:
+            page.wait_for_selector("html[data-map-state=ready]", timeout=15000)
+        return record
+
+    yield open_page
+    for record in opened:
+        assert record.console_errors == [], record.console_errors
+        assert [u for u in record.outside_requests if not TILE_URL.match(u)] == []
+    context.close()
+
+

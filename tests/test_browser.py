@@ -4,63 +4,12 @@ loopback: tiles cannot load, and everything else must still work."""
 from __future__ import annotations
 
 import json
-import re
 import urllib.request
-from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import pytest
 
 pytestmark = pytest.mark.browser
-
-TILE_URL = re.compile(r"^https://tile\.openstreetmap\.org/\d+/\d+/\d+\.png$")
-LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
-
-
-@dataclass
-class Visit:
-    page: object
-    outside_requests: list[str] = field(default_factory=list)
-    console_errors: list[str] = field(default_factory=list)
-
-
-@pytest.fixture
-def visit(browser):
-    """Opens a page that records every request leaving loopback (and aborts it) and
-    every console error except a tile that failed to load."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    opened: list[Visit] = []
-
-    def open_page(url: str) -> Visit:
-        page = context.new_page()
-        record = Visit(page)
-
-        def route(route_request) -> None:
-            url = route_request.request.url
-            if urlsplit(url).hostname in ("127.0.0.1", "localhost", "::1"):
-                route_request.continue_()
-            else:
-                record.outside_requests.append(url)
-                route_request.abort()
-
-        def console(message) -> None:
-            source = message.location.get("url", "")
-            if message.type == "error" and not TILE_URL.match(source):
-                record.console_errors.append(f"{message.text} ({source})")
-
-        page.route("**/*", route)
-        page.on("console", console)
-        page.on("pageerror", lambda error: record.console_errors.append(str(error)))
-        page.goto(url)
-        page.wait_for_selector("html[data-map-state=ready]", timeout=15000)
-        opened.append(record)
-        return record
-
-    yield open_page
-    for record in opened:
-        assert record.console_errors == [], record.console_errors
-        assert [u for u in record.outside_requests if not TILE_URL.match(u)] == []
-    context.close()
 
 
 def api_json(base: str, path: str) -> dict:

@@ -40,15 +40,15 @@ def parse(html: str) -> Tags:
     return tags
 
 
-@pytest.mark.parametrize("path", ["/", "/embed"])
-def test_page_loads_scripts_and_styles_only_from_the_app(client, path):
+@pytest.mark.parametrize(("path", "count"), [("/", 6), ("/embed", 5)])
+def test_page_loads_scripts_and_styles_only_from_the_app(client, path, count):
     response = client.get(path)
     assert response.status_code == 200
     assert response.content_type == "text/html; charset=utf-8"
     tags = parse(response.get_data(as_text=True)).tags
     urls = [a.get("src") for t, a in tags if t == "script" and a.get("src")]
     urls += [a["href"] for t, a in tags if t == "link" and a.get("rel") == "stylesheet"]
-    assert len(urls) == 5
+    assert len(urls) == count
     assert all(url.startswith("assets/") for url in urls), urls
     assert all(client.get("/" + url).status_code == 200 for url in urls)
 
@@ -71,7 +71,11 @@ def test_index_names_the_article_and_links_downloads(client):
     assert "«A Test Article»" in html and "2 July 2024" in html
     tags = parse(html).tags
     links = [a["href"] for t, a in tags if t == "a" and a.get("download")]
-    assert links == ["api/collections/energy/items", "api/collections/routes/items"]
+    assert links == [
+        f"api/collections/{collection}/items{query}"
+        for collection in ("energy", "routes") for query in ("", "?f=csv", "?f=kml", "?f=gpkg")
+    ] + ["api/download.gpkg"]
+    assert all(client.get("/" + link).status_code == 200 for link in links)
     [article] = [a for t, a in tags if t == "a" and a.get("href") == "https://example.org/article"]
     assert article["rel"] == "noopener noreferrer"
 
@@ -92,7 +96,7 @@ def test_hostile_text_cannot_leave_the_data_block(data_copy: Path):
     html = create_app({"MAPAPP_DATA_DIR": str(data_copy)}).test_client().get("/").get_data(
         as_text=True)
     tags = parse(html)
-    assert [t for t, a in tags.tags if t == "script"] == ["script"] * 4
+    assert [t for t, a in tags.tags if t == "script"] == ["script"] * 5
     data = json.loads(tags.data_block)
     assert data["collections"][0]["features"][0]["properties"]["name"] == payload
     assert "<img" not in html

@@ -128,6 +128,9 @@ BROKEN_FEATURES = {
     "colour-by value missing": (
         "routes.geojson", lambda d: props(d).update(commodity="coal"),
         "routes.geojson: feature 'oil-line': field 'commodity': 'coal' is not one of oil, gas"),
+    "year out of range": (
+        "energy.geojson", lambda d: props(d).update(year=10000),
+        "energy.geojson: feature 'wind-farm': field 'year': must be a year from 1 to 2999"),
     "no location sources": (
         "energy.geojson", lambda d: props(d).update(location_sources=[]),
         "energy.geojson: feature 'wind-farm': field 'location_sources': "

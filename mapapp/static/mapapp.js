@@ -11,6 +11,10 @@
   const data = JSON.parse(document.getElementById("mapapp-data").textContent);
   const collections = new Map(data.collections.map((c) => [c.id, c]));
   const groups = new Map(); // collection id -> the folium FeatureGroup that draws it
+  const featureLayers = new Map(); // feature id -> the layer its popup is bound to
+  const controls = {}; // the controls added, by name, so the URL can hide them
+  let theMap = null;
+  let openFeature = null;
   const PRECISION_TEXT = {
     exact: "Exact site",
     approximate: "Approximate location",
@@ -43,6 +47,9 @@
 
   /* Controls start open only where they leave the map room to be seen. */
   function roomy() {
+    if (document.body.classList.contains("page-embed")) {
+      return window.innerWidth >= 1000 && window.innerHeight >= 700;
+    }
     return window.innerWidth >= 700 && window.innerHeight >= 600;
   }
 
@@ -186,6 +193,7 @@
       onEachFeature: (feature, drawn) => {
         drawn.bindPopup(() => popupContent(collection, feature),
           { maxWidth: 380, minWidth: 240, className: "mapapp-popup-wrapper" });
+        featureLayers.set(feature.id, drawn);
         tag(drawn, feature, collection.id);
       },
     });
@@ -208,10 +216,7 @@
           const collection = collections.get(id);
           const input = el("input", { type: "checkbox", "data-collection": id });
           input.checked = map.hasLayer(groups.get(id));
-          input.addEventListener("change", () => {
-            if (input.checked) map.addLayer(groups.get(id));
-            else map.removeLayer(groups.get(id));
-          });
+          input.addEventListener("change", () => setLayerVisible(id, input.checked));
           fieldset.append(el("label", {}, input, swatch(collection), collection.title));
         }
         box.append(fieldset);
@@ -223,7 +228,22 @@
   });
 
   function addLayerControl(map, options) {
-    new LayerControl({ groups: options.groups }).addTo(map);
+    controls.layers = new LayerControl({ groups: options.groups }).addTo(map);
+  }
+
+  function visibleLayers() {
+    return [...groups.keys()].filter((id) => theMap.hasLayer(groups.get(id)));
+  }
+
+  /* The one way layers are shown or hidden: keeps the control and the URL in step. */
+  function setLayerVisible(id, visible) {
+    const group = groups.get(id);
+    if (visible) theMap.addLayer(group);
+    else theMap.removeLayer(group);
+    document.querySelectorAll(`input[data-collection="${id}"]`).forEach((input) => {
+      input.checked = visible;
+    });
+    writeUrl();
   }
 
   /* ---- legend ---- */
@@ -288,7 +308,7 @@
   });
 
   function addLegend(map) {
-    new Legend().addTo(map);
+    controls.legend = new Legend().addTo(map);
   }
 
   /* ---- fullscreen ---- */
@@ -320,15 +340,166 @@
     if (document.fullscreenEnabled) new FullscreenControl().addTo(map);
   }
 
+  /* ---- URL state: ?layers=a,b&feature=id#zoom/lat/lon ---- */
+
+  const MAX_ZOOM = 19;
+
+  /* The same rules as mapapp/viewstate.py check_view; returns [view, error]. */
+  function parseView(fragment) {
+    if (!fragment) return [null, null];
+    const parts = fragment.split("/");
+    const number = /^[-+]?\d+(\.\d+)?$/;
+    if (parts.length !== 3) return [null, `view #${fragment} must be #<zoom>/<lat>/<lon>`];
+    if (!/^\d+$/.test(parts[0]) || !number.test(parts[1]) || !number.test(parts[2])) {
+      return [null, `view #${fragment} must be #<zoom>/<lat>/<lon> in numbers`];
+    }
+    const [zoom, lat, lon] = [Number(parts[0]), Number(parts[1]), Number(parts[2])];
+    if (zoom > MAX_ZOOM) return [null, `zoom ${parts[0]} in #${fragment} must be 0 to ${MAX_ZOOM}`];
+    if (Math.abs(lat) > 90) return [null, `latitude ${parts[1]} in #${fragment} must be -90 to 90`];
+    if (Math.abs(lon) > 180) return [null, `longitude ${parts[2]} in #${fragment} must be -180 to 180`];
+    return [{ zoom, lat, lon }, null];
+  }
+
+  /* The server refuses wrong ids with a 400 page; a static copy of the map has no
+     server, so the page checks them too (and the view, which no server sees). */
+  function readUrl() {
+    const params = new URLSearchParams(location.search);
+    const layers = params.has("layers") ? params.get("layers").split(",").filter(Boolean) : null;
+    let [view, error] = parseView(decodeURIComponent(location.hash.slice(1)));
+    const unknownLayer = (layers || []).find((id) => !collections.has(id));
+    const feature = params.get("feature");
+    if (unknownLayer) error = `unknown layer '${unknownLayer}' in layers=`;
+    else if (feature && !featureLayers.has(feature)) error = `unknown feature '${feature}' in feature=`;
+    return { layers: unknownLayer ? null : layers, feature, view, error,
+      controls: params.get("controls") !== "0", legend: params.get("legend") !== "0" };
+  }
+
+  /* The query of a state, in the fixed order mapapp/embedcode.py state_query uses. */
+  function stateQuery(state) {
+    const parts = [];
+    if (state.layers) parts.push(`layers=${state.layers.join(",")}`);
+    if (state.feature) parts.push(`feature=${state.feature}`);
+    if (state.controls === false) parts.push("controls=0");
+    if (state.legend === false) parts.push("legend=0");
+    return parts.length ? `?${parts.join("&")}` : "";
+  }
+
+  function viewFragment() {
+    const centre = theMap.getCenter();
+    const zoom = theMap.getZoom();
+    const digits = Math.max(2, Math.ceil(Math.log(Math.max(zoom, 1)) / Math.LN2) + 1);
+    return `#${zoom}/${centre.lat.toFixed(digits)}/${centre.lng.toFixed(digits)}`;
+  }
+
+  /* What the reader sees now: layers (null when all are on), open feature, view. */
+  function currentState() {
+    const layers = visibleLayers();
+    const url = readUrl();
+    return {
+      layers: layers.length === groups.size ? null : layers,
+      feature: openFeature,
+      controls: url.controls,
+      legend: url.legend,
+      fragment: viewFragment(),
+    };
+  }
+
+  let writing = false;
+  function writeUrl() {
+    if (!theMap || writing) return;
+    const state = currentState();
+    history.replaceState(history.state, "", location.pathname + stateQuery(state) + state.fragment);
+    document.dispatchEvent(new CustomEvent("mapapp:statechange", { detail: state }));
+  }
+
+  function showError(message) {
+    const box = el("div", { class: "mapapp-error", role: "alert" },
+      el("strong", {}, "This map URL has a wrong value: "), message);
+    theMap.getContainer().append(box);
+    document.documentElement.setAttribute("data-map-state", "error");
+  }
+
+  /* ---- embed: credit line, no scroll trap, height to the host page ---- */
+
+  const Credit = L.Control.extend({
+    options: { position: "bottomright" },
+    onAdd() {
+      const article = Object.values(data.sources)[0];
+      this.fullMap = el("a", { href: "./", target: "_blank", rel: "noopener" }, "Full map");
+      return el("div", { class: "mapapp-credit" }, this.fullMap, " · ",
+        link(article.url, "The article"));
+    },
+  });
+
+  function postHeight() {
+    if (window.parent === window) return;
+    const height = document.documentElement.scrollHeight;
+    window.parent.postMessage({ mapapp: { height } }, "*");
+  }
+
+  function setUpEmbed(map, url) {
+    if (!url.controls && controls.layers) map.removeControl(controls.layers);
+    if (!url.legend && controls.legend) map.removeControl(controls.legend);
+    const credit = new Credit().addTo(map);
+    document.addEventListener("mapapp:statechange", (event) => {
+      const state = { ...event.detail, controls: true, legend: true };
+      credit.fullMap.href = `./${stateQuery(state)}${event.detail.fragment}`;
+    });
+    /* Wheel zoom only once the reader has chosen the map, so the host page scrolls. */
+    map.scrollWheelZoom.disable();
+    const container = map.getContainer();
+    const enable = () => map.scrollWheelZoom.enable();
+    container.addEventListener("click", enable);
+    container.addEventListener("focus", enable);
+    container.addEventListener("blur", () => map.scrollWheelZoom.disable());
+    if (window.ResizeObserver) new ResizeObserver(postHeight).observe(document.body);
+    postHeight();
+  }
+
   /* ---- start ---- */
 
   function start(map, options) {
-    map.fitBounds(options.bounds, { animate: false, padding: [12, 12] });
+    theMap = map;
     document.querySelectorAll(".mapapp-swatch").forEach((node) => {
       node.style.background = node.dataset.colour;
     });
-    document.documentElement.setAttribute("data-map-state", "ready");
+    const url = readUrl();
+    /* The open feature's layer is shown even when layers= leaves it out. */
+    const visible = new Set(url.layers || groups.keys());
+    if (url.feature && featureLayers.has(url.feature)) {
+      visible.add(data.collections.find((c) => c.features.some((f) => f.id === url.feature)).id);
+    }
+    writing = true;
+    for (const id of groups.keys()) setLayerVisible(id, visible.has(id));
+    if (url.view) map.setView([url.view.lat, url.view.lon], url.view.zoom, { animate: false });
+    else map.fitBounds(options.bounds, { animate: false, padding: [12, 12] });
+    if (url.feature && featureLayers.has(url.feature)) {
+      /* A view in the URL is kept exactly: the popup must not pan the map away from it. */
+      const popup = featureLayers.get(url.feature).getPopup();
+      popup.options.autoPan = !url.view;
+      featureLayers.get(url.feature).openPopup();
+      popup.options.autoPan = true;
+      openFeature = url.feature;
+    }
+    writing = false;
+    map.on("popupopen", (event) => {
+      const content = event.popup.getElement().querySelector("[data-popup-for]");
+      openFeature = content ? content.dataset.popupFor : null;
+      writeUrl();
+    });
+    map.on("popupclose", () => {
+      openFeature = null;
+      writeUrl();
+    });
+    map.on("moveend", writeUrl);
+    if (options.mode === "embed") setUpEmbed(map, url);
+    writeUrl();
+    if (url.error) showError(url.error);
+    else document.documentElement.setAttribute("data-map-state", "ready");
   }
 
-  window.mapapp = { registerLayer, addLayerControl, addLegend, addFullscreen, start };
+  window.mapapp = {
+    registerLayer, addLayerControl, addLegend, addFullscreen, start,
+    currentState, stateQuery,
+  };
 })();

@@ -1,0 +1,119 @@
+"""The iframe code a newsroom pastes, and the oEmbed answer that carries the same code.
+
+The share dialog builds the same code in the browser (`iframeCode` in share.js); a
+browser test holds the two to the same output.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from mapapp.catalogue import Catalogue
+from mapapp.errors import BadParameter, NotFound
+from mapapp.viewstate import (
+    EMBED_PARAMETERS,
+    PAGE_PARAMETERS,
+    BadMapUrl,
+    ViewState,
+    check_view,
+    parse_view_state,
+)
+
+SITE_TITLE = "China–Kazakhstan cooperation map"
+DEFAULT_WIDTH, DEFAULT_HEIGHT = 800, 450
+IFRAME_STYLE = "position:absolute;inset:0;width:100%;height:100%;border:0"
+
+
+def iframe_title(article: dict[str, Any], long_date: str) -> str:
+    return f"{SITE_TITLE}: the places named in {article['author']}'s article of {long_date}"
+
+
+def state_query(state: ViewState) -> str:
+    """The query string of a view, in the fixed order both builders use."""
+    parts = []
+    if state.layers is not None:
+        parts.append("layers=" + ",".join(state.layers))
+    if state.feature:
+        parts.append("feature=" + state.feature)
+    if not state.controls:
+        parts.append("controls=0")
+    if not state.legend:
+        parts.append("legend=0")
+    return "?" + "&".join(parts) if parts else ""
+
+
+def iframe_code(src: str, title: str, *, height: int | None = None, ratio: str = "16/9",
+                max_width: int | None = None) -> str:
+    """A responsive wrapper (full width, at most `max_width`; a fixed `height` or an
+    aspect `ratio`) holding the iframe: titled, lazy, allowed to go full screen."""
+    wrapper = "position:relative;width:100%"
+    if max_width:
+        wrapper += f";max-width:{max_width}px"
+    wrapper += f";height:{height}px" if height else f";aspect-ratio:{ratio}"
+    return (f'<div style="{wrapper}"><iframe src="{escape(src)}" title="{escape(title)}" '
+            f'loading="lazy" allowfullscreen style="{IFRAME_STYLE}"></iframe></div>')
+
+
+class FormatNotImplemented(BadParameter):
+    code = 501
+    name = "Not Implemented"
+
+
+@dataclass(frozen=True)
+class OEmbedRequest:
+    url: str
+    maxwidth: int | None
+    maxheight: int | None
+
+
+def _positive(name: str, value: str | None) -> int | None:
+    if value is None or value == "":
+        return None
+    if not value.isdigit() or int(value) == 0:
+        raise BadParameter(f"{name}={value!r} must be a positive whole number of pixels")
+    return int(value)
+
+
+def parse_oembed_request(args: dict[str, list[str]]) -> OEmbedRequest:
+    """Checks `url`, `maxwidth`, `maxheight`, `format` (json only: 501 otherwise)."""
+    allowed = ("url", "maxwidth", "maxheight", "format")
+    for name, values in args.items():
+        if name not in allowed:
+            raise BadParameter(f"unknown parameter {name!r}; oEmbed takes {', '.join(allowed)}")
+        if len(values) > 1:
+            raise BadParameter(f"parameter {name!r} is given {len(values)} times")
+    single = {name: values[0] for name, values in args.items()}
+    if single.get("format", "json") != "json":
+        raise FormatNotImplemented(f"format {single['format']!r} is not served; use json")
+    if not single.get("url"):
+        raise BadParameter("parameter 'url' is required: a URL of this map")
+    return OEmbedRequest(single["url"], _positive("maxwidth", single.get("maxwidth")),
+                         _positive("maxheight", single.get("maxheight")))
+
+
+def oembed_response(request: OEmbedRequest, base: str, catalogue: Catalogue,
+                    title: str) -> dict[str, Any]:
+    """The oEmbed 1.0 `rich` answer for a URL of this site (`base` ends in '/')."""
+    page = urlsplit(request.url)
+    root = urlsplit(base)
+    path = page.path[len(root.path):] if page.path.startswith(root.path) else None
+    if (page.scheme, page.netloc) != (root.scheme, root.netloc) or path not in ("", "embed"):
+        raise NotFound(f"{request.url!r} is not a map URL of this site ({base} or {base}embed)")
+    args = parse_qs(page.query, keep_blank_values=True)
+    try:
+        state = parse_view_state(args, catalogue, EMBED_PARAMETERS if path else PAGE_PARAMETERS)
+    except BadMapUrl as error:  # an API answers JSON, not the page
+        raise BadParameter(error.description) from None
+    check_view(page.fragment)
+    width = min(DEFAULT_WIDTH, request.maxwidth or DEFAULT_WIDTH)
+    height = min(round(width * DEFAULT_HEIGHT / DEFAULT_WIDTH), request.maxheight or DEFAULT_HEIGHT)
+    src = f"{base}embed{state_query(state)}" + (f"#{page.fragment}" if page.fragment else "")
+    return {
+        "version": "1.0", "type": "rich", "title": title,
+        "provider_name": SITE_TITLE, "provider_url": base,
+        "html": iframe_code(src, title, height=height, max_width=width),
+        "width": width, "height": height,
+    }

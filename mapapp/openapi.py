@@ -1,0 +1,245 @@
+"""The OpenAPI 3.0 definition of /api, built from the catalogue it describes.
+
+Collection ids, source ids, parameter limits and patterns come from the same
+constants the server checks with (mapapp.features, mapapp.validation), so the
+document cannot promise what the server refuses. GDAL, OWSLib and schemathesis read it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mapapp.catalogue import Catalogue
+from mapapp.downloads import FORMATS
+from mapapp.features import (
+    CRS84,
+    DATETIME,
+    GEOJSON,
+    GEOPACKAGE,
+    ITEMS_FORMATS,
+    JSON,
+    JSON_SCHEMA,
+    LIMIT_DEFAULT,
+    LIMIT_MAX,
+    OFFSET_MAX,
+    OPENAPI,
+)
+from mapapp.validation import GEOMETRY_TYPES, ID_PATTERN, LANGUAGES, PRECISIONS, STATUSES
+
+REF = "#/components/"
+
+
+def _ref(kind: str, name: str) -> dict[str, str]:
+    return {"$ref": f"{REF}{kind}/{name}"}
+
+
+def _array(items: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"type": "array", "items": items, **extra}
+
+
+def _object(required: list[str], properties: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"type": "object", "required": required, "properties": properties, **extra}
+
+
+STRING = {"type": "string"}
+
+
+def parameters(catalogue: Catalogue) -> dict[str, Any]:
+    """Every query and path parameter, with the limits the server enforces."""
+    def query(name: str, description: str, schema: dict[str, Any], **extra: Any) -> dict:
+        return {"name": name, "in": "query", "required": False, "description": description,
+                "schema": schema, **extra}
+
+    first = catalogue.collections[0]
+    return {
+        "collectionId": {"name": "collectionId", "in": "path", "required": True,
+                         "description": "A collection id.",
+                         "schema": {"type": "string",
+                                    "enum": [c.id for c in catalogue.collections]}},
+        "featureId": {"name": "featureId", "in": "path", "required": True,
+                      "description": "A feature id (lowercase words joined by hyphens).",
+                      "schema": {"type": "string", "pattern": ID_PATTERN.pattern},
+                      "example": first.features[0]["id"]},
+        "limit": query("limit", f"Features per page, 1 to {LIMIT_MAX}; {LIMIT_DEFAULT} when "
+                       "absent. Follow the `next` link for the rest.",
+                       {"type": "integer", "minimum": 1, "maximum": LIMIT_MAX,
+                        "default": LIMIT_DEFAULT}),
+        "offset": query("offset", "How many matching features to skip.",
+                        {"type": "integer", "minimum": 0, "maximum": OFFSET_MAX, "default": 0}),
+        "bbox": query("bbox", "minx,miny,maxx,maxy in CRS84 longitude and latitude (six "
+                      "numbers add heights, ignored): features whose geometry intersects it. "
+                      "min must not exceed max; longitudes within ±180, latitudes ±90.",
+                      _array({"type": "number", "minimum": -180, "maximum": 180},
+                             minItems=4, maxItems=6), style="form", explode=False),
+        "datetime": query("datetime", "An RFC 3339 date, date-time or interval (`..` for an "
+                          "open end): features whose `year` overlaps it; features with no "
+                          "year are left out.", {"type": "string", "pattern": f"^(?:{DATETIME})$"}),
+        "crs": query("crs", "The CRS of the answer; CRS84 (longitude, latitude), the only one.",
+                     {"type": "string", "enum": [CRS84], "default": CRS84}),
+        "bbox-crs": query("bbox-crs", "The CRS of bbox; CRS84, the only one.",
+                          {"type": "string", "enum": [CRS84], "default": CRS84}),
+        "f": query("f", "The format: json (default).", {"type": "string", "enum": ["json"]}),
+        "itemsFormat": query(
+            "f", "json (default, paged GeoJSON) or a download of the whole collection: "
+            "csv, kml, gpkg. A download cannot be combined with limit, offset, bbox or datetime.",
+            {"type": "string", "enum": list(ITEMS_FORMATS), "default": "json"}),
+    }
+
+
+def _feature_properties(catalogue: Catalogue) -> dict[str, Any]:
+    """The property schema of mapapp.validation, as JSON Schema."""
+    fact = _object(["label", "value", "source"],
+                   {"label": STRING, "value": STRING, "source": {**STRING, "format": "uri"}})
+    citation = _object(["source", "paragraph", "quote"], {
+        "source": {"type": "string", "enum": sorted(catalogue.sources)},
+        "paragraph": {"type": "integer", "minimum": 0}, "quote": STRING})
+    names = _object(["en"], {language: STRING for language in LANGUAGES},
+                    additionalProperties=False)
+    return _object(
+        ["name", "names", "kind", "status", "summary", "facts", "citations", "precision",
+         "location_sources"],
+        {"name": STRING, "names": names, "kind": STRING, "summary": STRING,
+         "status": {"type": "string", "enum": list(STATUSES)},
+         "facts": _array(fact), "citations": _array(citation, minItems=1),
+         "precision": {"type": "string", "enum": list(PRECISIONS)},
+         "error_km": {"type": "number", "minimum": 0, "exclusiveMinimum": True},
+         "location_note": STRING, "location_sources": _array(STRING, minItems=1),
+         "year": {"type": "integer"}, "context": {"type": "boolean"}})
+
+
+def schemas(catalogue: Catalogue) -> dict[str, Any]:
+    links = _array(_ref("schemas", "link"))
+    moment = {"type": "string", "format": "date-time", "nullable": True}
+    return {
+        "link": _object(["href", "rel"], {"href": STRING, "rel": STRING, "type": STRING,
+                                          "title": STRING}),
+        "exception": _object(["code", "description"], {"code": {"type": "integer"},
+                                                       "description": STRING}),
+        "landingPage": _object(["links"], {"title": STRING, "description": STRING,
+                                           "links": links}),
+        "confClasses": _object(["conformsTo"], {"conformsTo": _array(STRING)}),
+        "extent": _object(["spatial"], {
+            "spatial": _object(["bbox"], {"bbox": _array(_array(
+                {"type": "number"}, minItems=4, maxItems=6), minItems=1), "crs": STRING}),
+            "temporal": _object(["interval"], {"interval": _array(_array(
+                moment, minItems=2, maxItems=2), minItems=1), "trs": STRING})}),
+        "collection": _object(["id", "links"], {
+            "id": STRING, "title": STRING, "description": STRING, "group": STRING,
+            "links": links, "extent": _ref("schemas", "extent"),
+            "itemType": STRING, "crs": _array(STRING), "storageCrs": STRING}),
+        "collections": _object(["collections", "links"], {
+            "collections": _array(_ref("schemas", "collection")), "links": links}),
+        "geometry": _object(["type", "coordinates"], {
+            "type": {"type": "string", "enum": list(GEOMETRY_TYPES)},
+            "coordinates": {"type": "array"}}),
+        "properties": _feature_properties(catalogue),
+        "feature": _object(["type", "id", "geometry", "properties"], {
+            "type": {"type": "string", "enum": ["Feature"]}, "id": STRING,
+            "geometry": _ref("schemas", "geometry"),
+            "properties": _ref("schemas", "properties"), "links": links}),
+        "featureCollection": _object(["type", "features"], {
+            "type": {"type": "string", "enum": ["FeatureCollection"]},
+            "features": _array(_ref("schemas", "feature")),
+            "numberMatched": {"type": "integer", "minimum": 0},
+            "numberReturned": {"type": "integer", "minimum": 0},
+            "timeStamp": {"type": "string", "format": "date-time"}, "links": links}),
+    }
+
+
+def _json(description: str, schema: str, media_type: str = JSON) -> dict[str, Any]:
+    return {"description": description,
+            "content": {media_type: {"schema": _ref("schemas", schema)}}}
+
+
+def responses() -> dict[str, Any]:
+    return {
+        "BadRequest": _json("A query parameter is unknown, repeated or has a wrong value; "
+                            "the description names it.", "exception"),
+        "NotFound": _json("No such collection or feature (the description lists the valid "
+                          "collection ids), or no such route.", "exception"),
+        "URITooLong": {"description": "The request line is longer than the HTTP server takes "
+                                      "(gunicorn's limit_request_line, 4094 bytes by default); "
+                                      "answered by gunicorn itself, not as JSON."},
+    }
+
+
+def _operation(operation_id: str, summary: str, params: list[str], ok: dict[str, Any],
+               not_found: bool = False) -> dict[str, Any]:
+    answers = {"200": ok, "400": _ref("responses", "BadRequest")}
+    if not_found:
+        answers["404"] = _ref("responses", "NotFound")
+    answers["414"] = _ref("responses", "URITooLong")
+    return {"get": {"operationId": operation_id, "summary": summary,
+                    "parameters": [_ref("parameters", name) for name in params],
+                    "responses": answers}}
+
+
+def _items_ok() -> dict[str, Any]:
+    """Paged GeoJSON by default; with f=csv|kml|gpkg the whole collection as a file."""
+    binary = {"type": "string", "format": "binary"}
+    content = {GEOJSON: {"schema": _ref("schemas", "featureCollection")}}
+    content.update({fmt.media_type.split(";")[0]: {"schema": binary} for fmt in FORMATS.values()})
+    return {"description": "The matching features, a page at a time (numberMatched, "
+                           "numberReturned and next/prev links), or with `f` a download.",
+            "headers": {"Content-Disposition": {
+                "description": "With f=csv|kml|gpkg: attachment; filename=\"<id>.<ext>\".",
+                "schema": STRING}},
+            "content": content}
+
+
+def paths() -> dict[str, Any]:
+    collection = "/api/collections/{collectionId}"
+    return {
+        "/api": _operation("getLandingPage", "The landing page, with links to the rest.",
+                           ["f"], _json("The landing page.", "landingPage")),
+        "/api/conformance": _operation(
+            "getConformance", "The OGC API – Features conformance classes this API meets.",
+            ["f"], _json("The conformance classes.", "confClasses")),
+        "/api/openapi": _operation(
+            "getOpenAPI", "This document.", ["f"],
+            {"description": "The OpenAPI 3.0 definition.",
+             "content": {OPENAPI: {"schema": {"type": "object"}}}}),
+        "/api/collections": _operation(
+            "getCollections", "Every collection, in display order, with extents and links.",
+            ["f"], _json("The collections.", "collections")),
+        collection: _operation(
+            "describeCollection", "One collection.", ["collectionId", "f"],
+            _json("The collection.", "collection"), not_found=True),
+        f"{collection}/schema": _operation(
+            "getCollectionSchema", "A JSON Schema of the collection's features, each "
+            "property typed from the data.", ["collectionId", "f"],
+            {"description": "The JSON Schema (draft 2020-12).",
+             "content": {JSON_SCHEMA: {"schema": {"type": "object"}}}}, not_found=True),
+        f"{collection}/items": _operation(
+            "getFeatures", "The collection's features, paged; or the whole collection as a file.",
+            ["collectionId", "limit", "offset", "bbox", "bbox-crs", "datetime", "crs",
+             "itemsFormat"],
+            _items_ok(), not_found=True),
+        f"{collection}/items/{{featureId}}": _operation(
+            "getFeature", "One feature, with links to its collection.",
+            ["collectionId", "featureId", "crs", "f"],
+            _json("The feature.", "feature", GEOJSON), not_found=True),
+        "/api/download.gpkg": _operation(
+            "getCatalogueGeoPackage", "Every collection as a layer of one GeoPackage.", [],
+            {"description": "The GeoPackage (attachment).",
+             "content": {GEOPACKAGE: {"schema": {"type": "string", "format": "binary"}}}}),
+    }
+
+
+def openapi_document(catalogue: Catalogue) -> dict[str, Any]:
+    """The whole definition but `servers`, which the view adds for the request's URL."""
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "mapapp: OGC API – Features",
+            "version": catalogue.version,
+            "description": "China–Kazakhstan cooperation projects, each citing its sentence "
+                           "of the article. GeoJSON in CRS84 (longitude, latitude). "
+                           "`info.version` is the data version.",
+            "license": {"name": "Data: ODbL (OpenStreetMap-derived geometry), CC BY 4.0 "
+                                "(GeoNames), CC BY-SA 4.0 (Wikipedia); see geodata/README.md"},
+        },
+        "paths": paths(),
+        "components": {"parameters": parameters(catalogue), "schemas": schemas(catalogue),
+                       "responses": responses()},
+    }

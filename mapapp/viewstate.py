@@ -1,0 +1,98 @@
+"""The map state a URL carries, checked before a page is served.
+
+`/` and `/embed` take `layers=<id>,<id>` (absent: all layers; empty: none) and
+`feature=<id>` (an open popup); `/embed` also takes `controls=0|1` and `legend=0|1`.
+The view itself (`#<zoom>/<lat>/<lon>`) is a URL fragment, which browsers never send:
+the page checks it (mapapp.js) with the same rules as `check_view` below, used by oEmbed.
+A wrong value is refused with a message naming it and the valid ones, never ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from mapapp.catalogue import Catalogue
+from mapapp.errors import BadParameter
+
+PAGE_PARAMETERS = ("layers", "feature")
+EMBED_PARAMETERS = (*PAGE_PARAMETERS, "controls", "legend")
+MAX_ZOOM = 19
+
+
+class BadMapUrl(BadParameter):
+    """A page URL with a wrong value; answered with a short HTML page, not JSON."""
+
+    def __init__(self, description: str, valid: Mapping[str, Sequence[str]]) -> None:
+        super().__init__(description)
+        self.valid = valid
+
+
+@dataclass(frozen=True)
+class ViewState:
+    layers: tuple[str, ...] | None = None  # None: every layer
+    feature: str | None = None
+    controls: bool = True
+    legend: bool = True
+
+
+def _valid_ids(catalogue: Catalogue) -> dict[str, list[str]]:
+    return {
+        "layers": [c.id for c in catalogue.collections],
+        "features": [f["id"] for c in catalogue.collections for f in c.features],
+    }
+
+
+def parse_view_state(args: Mapping[str, Sequence[str]], catalogue: Catalogue,
+                     allowed: Sequence[str]) -> ViewState:
+    """`args` maps each query parameter to all its values (a MultiDict's `lists()`)."""
+    valid = _valid_ids(catalogue)
+
+    def refuse(message: str) -> BadMapUrl:
+        return BadMapUrl(message, valid)
+
+    for name, values in args.items():
+        if name not in allowed:
+            raise refuse(f"unknown parameter {name!r}; this page takes {', '.join(allowed)}")
+        if len(values) > 1:
+            raise refuse(f"parameter {name!r} is given {len(values)} times; give it once")
+    single = {name: values[0] for name, values in args.items()}
+    layers = None
+    if "layers" in single:
+        layers = tuple(part for part in single["layers"].split(",") if part)
+        for layer in layers:
+            if layer not in valid["layers"]:
+                raise refuse(f"unknown layer {layer!r} in layers=")
+    feature = single.get("feature")
+    if feature is not None and feature not in valid["features"]:
+        raise refuse(f"unknown feature {feature!r} in feature=")
+    return ViewState(layers=layers, feature=feature,
+                     controls=_switch(single, "controls", refuse),
+                     legend=_switch(single, "legend", refuse))
+
+
+def _switch(single: Mapping[str, str], name: str, refuse) -> bool:
+    value = single.get(name, "1")
+    if value not in ("0", "1"):
+        raise refuse(f"{name}={value!r} must be 0 (hide) or 1 (show)")
+    return value == "1"
+
+
+def check_view(fragment: str) -> tuple[int, float, float] | None:
+    """`<zoom>/<lat>/<lon>` to numbers; an empty fragment is no view. Raises BadParameter."""
+    if not fragment:
+        return None
+    parts = fragment.split("/")
+    if len(parts) != 3:
+        raise BadParameter(f"view #{fragment} must be #<zoom>/<lat>/<lon>")
+    try:
+        zoom, lat, lon = int(parts[0]), float(parts[1]), float(parts[2])
+    except ValueError:
+        raise BadParameter(f"view #{fragment} must be #<zoom>/<lat>/<lon> in numbers") from None
+    if not 0 <= zoom <= MAX_ZOOM:
+        raise BadParameter(f"zoom {parts[0]} in #{fragment} must be 0 to {MAX_ZOOM}")
+    if not -90 <= lat <= 90:
+        raise BadParameter(f"latitude {parts[1]} in #{fragment} must be -90 to 90")
+    if not -180 <= lon <= 180:
+        raise BadParameter(f"longitude {parts[2]} in #{fragment} must be -180 to 180")
+    return zoom, lat, lon

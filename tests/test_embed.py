@@ -1,0 +1,150 @@
+"""Embed and share: URL state, the 400 page, framing, oEmbed (Flask test client)."""
+
+from __future__ import annotations
+
+import pytest
+
+from mapapp import create_app
+from tests.conftest import FIXTURE_DATA
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    ("layers=energy,nope", "unknown layer &#39;nope&#39; in layers="),
+    ("feature=nope", "unknown feature &#39;nope&#39; in feature="),
+    ("controls=2", "controls=&#39;2&#39; must be 0 (hide) or 1 (show)"),
+    ("legend=no", "legend=&#39;no&#39; must be 0 (hide) or 1 (show)"),
+    ("layers=energy&layers=routes", "parameter &#39;layers&#39; is given 2 times; give it once"),
+    ("zoom=5",
+     "unknown parameter &#39;zoom&#39;; this page takes layers, feature, controls, legend"),
+])
+def test_embed_refuses_a_wrong_value_with_a_page_naming_it(client, query, message):
+    response = client.get(f"/embed?{query}")
+    assert response.status_code == 400
+    assert response.content_type == "text/html; charset=utf-8"
+    html = response.get_data(as_text=True)
+    assert f'<p id="problem">{message}</p>' in html
+    assert "<code>energy, routes</code>" in html
+    assert "<code>wind-farm, campus, oil-line</code>" in html
+
+
+def test_full_page_takes_only_layers_and_feature(client):
+    assert client.get("/?layers=energy&feature=campus").status_code == 200
+    assert client.get("/?layers=").status_code == 200
+    response = client.get("/?controls=0")
+    assert response.status_code == 400
+    assert "this page takes layers, feature" in response.get_data(as_text=True)
+
+
+def test_embed_accepts_every_documented_parameter(client):
+    response = client.get("/embed?layers=routes&feature=campus&controls=0&legend=1")
+    assert response.status_code == 200
+
+
+def test_pages_carry_the_oembed_discovery_link(client):
+    html = client.get("/embed?layers=energy").get_data(as_text=True)
+    assert ('<link rel="alternate" type="application/json+oembed" href="http://localhost/oembed'
+            '?url=http%3A%2F%2Flocalhost%2Fembed%3Flayers%3Denergy&amp;format=json" '
+            'title="China–Kazakhstan cooperation map">') in html
+
+
+def directive(response, name: str) -> str:
+    """One directive of the response's Content-Security-Policy."""
+    [found] = [d.strip() for d in response.headers["Content-Security-Policy"].split(";")
+               if d.strip().startswith(name + " ")]
+    return found
+
+
+def test_embed_may_be_framed_by_any_site(client):
+    response = client.get("/embed")
+    assert directive(response, "frame-ancestors") == "frame-ancestors *"
+    assert "X-Frame-Options" not in response.headers
+
+
+def test_other_pages_only_by_this_site(client):
+    response = client.get("/")
+    assert directive(response, "frame-ancestors") == "frame-ancestors 'self'"
+    assert response.headers["X-Frame-Options"] == "SAMEORIGIN"
+
+
+def test_frame_ancestors_setting_restricts_embed():
+    app = create_app({"MAPAPP_DATA_DIR": str(FIXTURE_DATA),
+                      "MAPAPP_FRAME_ANCESTORS": "https://news.example.org, https://b.example"})
+    response = app.test_client().get("/embed")
+    assert directive(response, "frame-ancestors") == \
+        "frame-ancestors https://news.example.org https://b.example"
+    assert "X-Frame-Options" not in response.headers
+
+
+def test_frame_ancestors_setting_is_checked():
+    with pytest.raises(ValueError, match=r"'news\.example\.org' is not an origin"):
+        create_app({"MAPAPP_DATA_DIR": str(FIXTURE_DATA),
+                    "MAPAPP_FRAME_ANCESTORS": "news.example.org"})
+
+
+def oembed(client, **params):
+    return client.get("/oembed", query_string=params)
+
+
+def test_oembed_answers_rich_iframe_code(client):
+    response = oembed(client, url="http://localhost/?layers=routes&feature=oil-line#6/45/70")
+    assert response.status_code == 200
+    assert response.content_type == "application/json"
+    body = response.get_json()
+    title = ("China–Kazakhstan cooperation map: the places named in A. Author's article "
+             "of 2 July 2024")
+    assert body == {
+        "version": "1.0", "type": "rich", "title": title,
+        "provider_name": "China–Kazakhstan cooperation map",
+        "provider_url": "http://localhost/", "width": 800, "height": 450,
+        "html": '<div style="position:relative;width:100%;max-width:800px;height:450px">'
+                '<iframe src="http://localhost/embed?layers=routes&amp;feature=oil-line#6/45/70" '
+                f'title="{title.replace(chr(39), "&#x27;")}" loading="lazy" allowfullscreen '
+                'style="position:absolute;inset:0;width:100%;height:100%;border:0"></iframe></div>',
+    }
+
+
+def test_oembed_sizes_within_max(client):
+    body = oembed(client, url="http://localhost/embed", maxwidth="400", maxheight="200").get_json()
+    assert (body["width"], body["height"]) == (400, 200)
+    assert "max-width:400px;height:200px" in body["html"]
+    body = oembed(client, url="http://localhost/embed", maxwidth="600").get_json()
+    assert (body["width"], body["height"]) == (600, 338)
+
+
+def test_oembed_uses_the_public_url_setting():
+    app = create_app({"MAPAPP_DATA_DIR": str(FIXTURE_DATA),
+                      "MAPAPP_PUBLIC_URL": "https://map.example.org"})
+    body = oembed(app.test_client(), url="https://map.example.org/embed?layers=energy").get_json()
+    assert 'src="https://map.example.org/embed?layers=energy"' in body["html"]
+    assert oembed(app.test_client(), url="http://localhost/embed").status_code == 404
+
+
+@pytest.mark.parametrize(("params", "status", "description"), [
+    ({"url": "https://elsewhere.example/embed"}, 404,
+     "'https://elsewhere.example/embed' is not a map URL of this site "
+     "(http://localhost/ or http://localhost/embed)"),
+    ({"url": "http://localhost/api/collections"}, 404,
+     "'http://localhost/api/collections' is not a map URL of this site "
+     "(http://localhost/ or http://localhost/embed)"),
+    ({"url": "http://localhost/embed", "format": "xml"}, 501,
+     "format 'xml' is not served; use json"),
+    ({"url": "http://localhost/embed", "maxwidth": "wide"}, 400,
+     "maxwidth='wide' must be a positive whole number of pixels"),
+    ({}, 400, "parameter 'url' is required: a URL of this map"),
+    ({"url": "http://localhost/embed?layers=nope"}, 400, "unknown layer 'nope' in layers="),
+    ({"url": "http://localhost/embed#6/95/70"}, 400, "latitude 95 in #6/95/70 must be -90 to 90"),
+    ({"url": "http://localhost/embed#x/1/2"}, 400,
+     "view #x/1/2 must be #<zoom>/<lat>/<lon> in numbers"),
+])
+def test_oembed_errors(client, params, status, description):
+    response = oembed(client, **params)
+    assert response.status_code == status
+    assert response.content_type == "application/json"
+    assert response.get_json() == {"code": status, "description": description}
+
+
+def test_embed_helper_script(client):
+    response = client.get("/embed.js")
+    assert response.status_code == 200
+    assert response.content_type == "text/javascript; charset=utf-8"
+    assert b"postMessage" not in response.data and b'addEventListener("message"' in response.data

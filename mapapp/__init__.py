@@ -4,7 +4,6 @@ Xi Jinping's article of 2 July 2024, every feature citing the sentence that name
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
 from typing import Any
 
 from flask import Flask, Response, render_template, request
@@ -14,11 +13,11 @@ from mapapp import api, web
 from mapapp.assets import load_static_assets
 from mapapp.catalogue import load_catalogue
 from mapapp.downloads import Downloads
-from mapapp.embedcode import SITE_TITLE, iframe_title
 from mapapp.errors import AppError
+from mapapp.fastpath import FastPath
 from mapapp.mapbuild import Tiles
 from mapapp.openapi import openapi_document
-from mapapp.pages import article_source, build_pages
+from mapapp.pages import build_pages, page_globals
 from mapapp.security import SecurityHeaders, parse_frame_ancestors, tile_source
 from mapapp.settings import bundled_dir, load_settings
 from mapapp.state import AppState
@@ -33,16 +32,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     settings = load_settings(config)
     catalogue = load_catalogue(settings["MAPAPP_DATA_DIR"])
     tiles = Tiles.from_setting(settings["MAPAPP_TILES"], settings["MAPAPP_TILES_ATTRIBUTION"])
-
-    ancestors = parse_frame_ancestors(settings["MAPAPP_FRAME_ANCESTORS"])
+    security = SecurityHeaders(
+        embed_ancestors=parse_frame_ancestors(settings["MAPAPP_FRAME_ANCESTORS"]),
+        tile_source=tile_source(tiles.url),
+        hsts=settings["MAPAPP_PUBLIC_URL"].startswith("https://"))
 
     app = Flask(__name__, static_folder=None, template_folder=str(bundled_dir("templates")))
     app.config.update(settings)
-    article = article_source(catalogue)
-    long_date = _long_date(article["date"])
-    title = iframe_title(article, long_date)
-    app.jinja_env.globals.update(article_date=long_date, iframe_title=title,
-                                 site_title=SITE_TITLE)
+    page_context = page_globals(catalogue)
+    app.jinja_env.globals.update(page_context)
     assets = load_static_assets()
     app.extensions["mapapp"] = AppState(
         catalogue=catalogue,
@@ -51,16 +49,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         feature_bodies=api.build_feature_bodies(catalogue),
         downloads=Downloads(catalogue),
         openapi=openapi_document(catalogue),
-        iframe_title=title,
-        frame_ancestors=ancestors,
+        iframe_title=page_context["iframe_title"],
     )
     app.register_blueprint(web.bp)
     app.register_blueprint(api.bp)
     _register_error_handlers(app)
-
-    security = SecurityHeaders(
-        embed_ancestors=ancestors, tile_source=tile_source(tiles.url),
-        hsts=settings["MAPAPP_PUBLIC_URL"].startswith("https://"))
+    app.wsgi_app = FastPath(app.wsgi_app)  # type: ignore[method-assign]
 
     @app.after_request
     def secure(response: Response) -> Response:
@@ -69,16 +63,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         return response
 
     return app
-
-
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December")
-
-
-def _long_date(iso_date: str) -> str:
-    """'2024-07-02' -> '2 July 2024', as the citation line reads."""
-    day = date.fromisoformat(iso_date)
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 def _error(code: int, description: str) -> Response:

@@ -13,6 +13,7 @@ from flask import Blueprint, Response, current_app, request
 
 from mapapp.catalogue import Catalogue
 from mapapp.downloads import Download
+from mapapp.fastpath import REVALIDATE, ready
 from mapapp.features import (
     F_JSON,
     GEOJSON,
@@ -63,13 +64,13 @@ def base_url() -> str:
 
 
 def _json(document: Any, media_type: str = "application/json") -> Response:
-    return Response(dumps(document), content_type=media_type)
+    return ready(Response(dumps(document), content_type=media_type), REVALIDATE)
 
 
 def _attachment(download: Download) -> Response:
     response = Response(download.body, content_type=download.media_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{download.filename}"'
-    return response
+    return ready(response, REVALIDATE)
 
 
 @bp.get("")
@@ -125,7 +126,7 @@ def items(collection_id: str) -> Response:
                               request.args.to_dict())
     bodies = state.feature_bodies[collection.id]
     body = feature_collection_bytes([bodies[i] for i in page], envelope)
-    return Response(body, content_type=GEOJSON)
+    return ready(Response(body, content_type=GEOJSON), REVALIDATE)
 
 
 @bp.get("/collections/<collection_id>/items/<feature_id>")

@@ -68,6 +68,18 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def export(args: argparse.Namespace) -> int:
+    from mapapp.export import ExportError, export_site
+
+    try:
+        files = export_site(Path(args.directory))
+    except (DataError, ExportError) as error:
+        print(error.report() if isinstance(error, DataError) else error, file=sys.stderr)
+        return 1
+    print(f"wrote {len(files)} files to {args.directory}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="mapapp", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -83,6 +95,11 @@ def main(argv: list[str] | None = None) -> int:
     serve_parser.add_argument("--host", default="127.0.0.1")
     serve_parser.add_argument("--port", type=int, default=8000)
     serve_parser.set_defaults(run=serve)
+
+    export_parser = commands.add_parser(
+        "export", help="write the map as a static site (for any static host or CDN)")
+    export_parser.add_argument("directory", help="a new or empty folder")
+    export_parser.set_defaults(run=export)
 
     args = parser.parse_args(argv)
     return args.run(args)

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-from jinja2 import Environment
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from mapapp.assets import Assets
 from mapapp.catalogue import Catalogue
+from mapapp.downloads import CATALOGUE_FILENAME, FORMATS
+from mapapp.embedcode import SITE_TITLE, iframe_title
 from mapapp.mapbuild import Tiles, build_map, map_parts
+from mapapp.settings import bundled_dir
 
 PAGE_VARIANTS = {
     "index": {"template": "index.html", "mode": "page"},
@@ -24,6 +28,50 @@ PAGE_VARIANTS = {
 
 
 DISCOVERY_MARKER = "<!--mapapp:discovery-->"
+
+
+@dataclass(frozen=True)
+class DownloadLink:
+    label: str
+    href: str
+    filename: str
+    media_type: str
+
+
+@dataclass(frozen=True)
+class PageLinks:
+    """Where a page's own links point, all relative: the app's routes, or the files
+    of the static export (`static=True`), so one template serves both."""
+
+    static: bool = False
+
+    @property
+    def embed(self) -> str:
+        return "embed.html" if self.static else "embed"
+
+    def downloads(self, collection_id: str) -> list[DownloadLink]:
+        links = [DownloadLink("GeoJSON", self._items(collection_id, "geojson", None),
+                              f"{collection_id}.geojson", "application/geo+json")]
+        for name, fmt in FORMATS.items():
+            links.append(DownloadLink(fmt.title.split(" (")[0],
+                                      self._items(collection_id, fmt.extension, name),
+                                      f"{collection_id}.{fmt.extension}",
+                                      fmt.media_type.split(";")[0]))
+        return links
+
+    def _items(self, collection_id: str, extension: str, f: str | None) -> str:
+        if self.static:
+            return f"data/{collection_id}.{extension}"
+        return f"api/collections/{collection_id}/items" + (f"?f={f}" if f else "")
+
+    @property
+    def catalogue_download(self) -> DownloadLink:
+        href = f"data/{CATALOGUE_FILENAME}" if self.static else "api/download.gpkg"
+        return DownloadLink("GeoPackage", href, CATALOGUE_FILENAME, FORMATS["gpkg"].media_type)
+
+
+APP_LINKS = PageLinks()
+STATIC_LINKS = PageLinks(static=True)
 
 
 @dataclass(frozen=True)
@@ -73,8 +121,34 @@ def article_source(catalogue: Catalogue) -> dict[str, Any]:
     return next(iter(catalogue.sources.values()))
 
 
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")
+
+
+def long_date(iso_date: str) -> str:
+    """'2024-07-02' -> '2 July 2024', as the citation line reads."""
+    day = date.fromisoformat(iso_date)
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def page_globals(catalogue: Catalogue) -> dict[str, Any]:
+    """What every template may use, besides its own context."""
+    article = article_source(catalogue)
+    when = long_date(article["date"])
+    return {"article_date": when, "site_title": SITE_TITLE,
+            "iframe_title": iframe_title(article, when)}
+
+
+def template_environment(catalogue: Catalogue) -> Environment:
+    """The templates outside Flask (the static export), with the same globals."""
+    jinja = Environment(loader=FileSystemLoader(bundled_dir("templates")),
+                        autoescape=select_autoescape(("html",)))
+    jinja.globals.update(page_globals(catalogue))
+    return jinja
+
+
 def build_pages(catalogue: Catalogue, tiles: Tiles, jinja: Environment,
-                assets: Assets) -> dict[str, Page]:
+                assets: Assets, links: PageLinks = APP_LINKS) -> dict[str, Page]:
     """Render every page variant; the generated map scripts join `assets`."""
     data_json = script_safe_json(page_data(catalogue))
     pages: dict[str, Page] = {}
@@ -90,6 +164,7 @@ def build_pages(catalogue: Catalogue, tiles: Tiles, jinja: Environment,
             data_json=data_json,
             asset=assets.url,
             discovery_marker=DISCOVERY_MARKER,
+            links=links,
         )
         pages[variant] = Page.from_html(html)
     return pages

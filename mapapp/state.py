@@ -22,7 +22,6 @@ class AppState:
     downloads: Downloads
     openapi: dict[str, Any]
     iframe_title: str
-    frame_ancestors: tuple[str, ...]
 
 
 def current_state() -> AppState:

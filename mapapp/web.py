@@ -14,6 +14,7 @@ from flask import Blueprint, Response, jsonify, request
 from mapapp.api import base_url, dumps, reject_query_parameters
 from mapapp.embedcode import SITE_TITLE, oembed_response, parse_oembed_request
 from mapapp.errors import NotFound
+from mapapp.fastpath import IMMUTABLE, REVALIDATE, ready
 from mapapp.state import current_state
 from mapapp.viewstate import EMBED_PARAMETERS, PAGE_PARAMETERS, parse_view_state
 
@@ -36,7 +37,8 @@ def _page(variant: str, allowed: tuple[str, ...]) -> Response:
     state = current_state()
     parse_view_state(request.args.to_dict(flat=False), state.catalogue, allowed)
     page = state.pages[variant]
-    return Response(page.render(discovery_link(page_url())), content_type=page.content_type)
+    response = Response(page.render(discovery_link(page_url())), content_type=page.content_type)
+    return ready(response, REVALIDATE)
 
 
 @bp.get("/")
@@ -62,9 +64,7 @@ def embed_script() -> Response:
     """The host-page helper: a stable URL (not content-hashed), so a short cache."""
     reject_query_parameters()
     found = current_state().assets.by_name["embed.js"]
-    response = Response(found.body, content_type=found.content_type)
-    response.headers["Cache-Control"] = "public, max-age=3600"
-    return response
+    return ready(Response(found.body, content_type=found.content_type), "public, max-age=3600")
 
 
 @bp.get("/assets/<path:name>")
@@ -72,9 +72,7 @@ def asset(name: str) -> Response:
     found = current_state().assets.by_path.get(f"assets/{name}")
     if found is None:
         raise NotFound(f"no asset {name!r}")
-    response = Response(found.body, content_type=found.content_type)
-    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
-    return response
+    return ready(Response(found.body, content_type=found.content_type), IMMUTABLE)
 
 
 @bp.get("/healthz")

@@ -148,6 +148,38 @@ class QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
+@dataclass(frozen=True)
+class Site:
+    """The map as served by the app or by a plain static server from `mapapp export`."""
+
+    kind: str
+    base: str
+
+    def url(self, path: str) -> str:
+        if self.kind == "static" and path.startswith("/embed") and \
+                not path.startswith("/embed.js"):
+            path = "/embed.html" + path[len("/embed"):]
+        return self.base + path
+
+
+@pytest.fixture(scope="session")
+def static_site(tmp_path_factory) -> Iterator[str]:
+    from mapapp.export import export_site
+
+    root = tmp_path_factory.mktemp("export") / "site"
+    export_site(root, {"MAPAPP_DATA_DIR": str(REAL_DATA)})
+    with static_server(root, host="127.0.0.1") as base:
+        yield base
+
+
+@pytest.fixture(params=["app", "static"])
+def site(request, live_server) -> Site:
+    """Each browser test of the map and embed runs against both deployments."""
+    if request.param == "app":
+        return Site("app", live_server)
+    return Site("static", request.getfixturevalue("static_site"))
+
+
 @pytest.fixture(scope="session")
 def browser():
     """Debian's Chromium, headless, driven by Playwright."""

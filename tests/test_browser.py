@@ -24,8 +24,8 @@ def drawn_ids(page, layer_id: str) -> set[str]:
 
 
 @pytest.mark.parametrize("path", ["/", "/embed"])
-def test_every_layer_draws_exactly_the_api_features(live_server, visit, path):
-    record = visit(live_server + path)
+def test_every_layer_draws_exactly_the_api_features(site, live_server, visit, path):
+    record = visit(site.url(path))
     collections = api_json(live_server, "/api/collections")["collections"]
     assert len(collections) == 10
     for collection in collections:
@@ -34,8 +34,8 @@ def test_every_layer_draws_exactly_the_api_features(live_server, visit, path):
         assert drawn_ids(record.page, collection["id"]) == expected, collection["id"]
 
 
-def test_unticking_a_layer_removes_exactly_its_features(live_server, visit):
-    page = visit(live_server + "/").page
+def test_unticking_a_layer_removes_exactly_its_features(site, live_server, visit):
+    page = visit(site.url("/")).page
     before = {layer: drawn_ids(page, layer) for layer in ("pipelines", "rail-routes")}
     page.get_by_role("checkbox", name="Oil and gas pipelines").uncheck()
     assert drawn_ids(page, "pipelines") == set()
@@ -44,15 +44,15 @@ def test_unticking_a_layer_removes_exactly_its_features(live_server, visit):
     assert drawn_ids(page, "pipelines") == before["pipelines"]
 
 
-def test_layer_control_names_every_collection(live_server, visit):
-    page = visit(live_server + "/").page
+def test_layer_control_names_every_collection(site, live_server, visit):
+    page = visit(site.url("/")).page
     for collection in api_json(live_server, "/api/collections")["collections"]:
         box = page.get_by_role("checkbox", name=collection["title"], exact=True)
         assert box.is_checked(), collection["title"]
 
 
-def test_zhanatas_popup_quotes_the_article(live_server, visit):
-    page = visit(live_server + "/").page
+def test_zhanatas_popup_quotes_the_article(site, live_server, visit):
+    page = visit(site.url("/")).page
     feature = api_json(live_server, "/api/collections/zhanatas-wind-farm/items/zhanatas-wind-farm")
     quote = feature["properties"]["citations"][0]["quote"]
     page.locator('[data-feature-id="zhanatas-wind-farm"]').first.click(force=True)
@@ -66,8 +66,8 @@ def test_zhanatas_popup_quotes_the_article(live_server, visit):
     assert popup.locator("h2").inner_text() == feature["properties"]["name"]
 
 
-def test_schematic_lines_are_dashed_and_approximate_points_differ(live_server, visit):
-    page = visit(live_server + "/").page
+def test_schematic_lines_are_dashed_and_approximate_points_differ(site, live_server, visit):
+    page = visit(site.url("/")).page
     dash = page.eval_on_selector(
         '[data-layer-id="we-wc-highway"][data-feature-id]',
         "node => node.getAttribute('stroke-dasharray')")
@@ -78,8 +78,8 @@ def test_schematic_lines_are_dashed_and_approximate_points_differ(live_server, v
     assert page.locator("[data-halo-for]").count() == approximate.count()
 
 
-def test_page_loads_only_from_the_app(live_server, visit):
-    record = visit(live_server + "/")
+def test_page_loads_only_from_the_app(site, visit):
+    record = visit(site.url("/"))
     sources = record.page.eval_on_selector_all(
         "script[src], link[rel=stylesheet]", "nodes => nodes.map(n => n.src || n.href)")
     assert sources and all(urlsplit(s).hostname in ("127.0.0.1",) for s in sources)

@@ -33,9 +33,9 @@ def frame_layers(frame) -> set[str]:
         "nodes => nodes.map(n => n.dataset.layerId)"))
 
 
-def test_embed_in_a_page_of_another_origin(live_server, visit, tmp_path):
-    host_page(tmp_path, f'<iframe id="map" src="{live_server}{EMBED_QUERY}" title="Map" '
-                        'style="width:800px;height:500px;border:0"></iframe>', live_server)
+def test_embed_in_a_page_of_another_origin(site, visit, tmp_path):
+    host_page(tmp_path, f'<iframe id="map" src="{site.url(EMBED_QUERY)}" title="Map" '
+                        'style="width:800px;height:500px;border:0"></iframe>', site.base)
     with static_server(tmp_path) as host:
         page = visit(f"{host}/host.html", wait=False).page
         frame = page.frame_locator("#map")
@@ -54,8 +54,8 @@ def test_embed_in_a_page_of_another_origin(live_server, visit, tmp_path):
         assert page.locator("#map").get_attribute("data-mapapp-height") == "500"
 
 
-def test_embed_wheel_zoom_waits_for_a_click(live_server, visit):
-    page = visit(f"{live_server}/embed#6/45/70").page
+def test_embed_wheel_zoom_waits_for_a_click(site, visit):
+    page = visit(site.url("/embed#6/45/70")).page
     page.mouse.move(640, 400)
     page.mouse.wheel(0, -300)
     page.wait_for_timeout(400)
@@ -65,15 +65,15 @@ def test_embed_wheel_zoom_waits_for_a_click(live_server, visit):
     wait_for(page, "!location.hash.startsWith('#6/')")
 
 
-def test_embed_options_hide_controls(live_server, visit):
-    page = visit(f"{live_server}/embed?controls=0&legend=0").page
+def test_embed_options_hide_controls(site, visit):
+    page = visit(site.url("/embed?controls=0&legend=0")).page
     assert page.locator(".mapapp-layers").count() == 0
     assert page.locator(".mapapp-legend").count() == 0
     assert page.locator(".mapapp-credit a").first.inner_text() == "Full map"
 
 
-def test_wrong_view_in_the_fragment_is_named(live_server, visit):
-    page = visit(f"{live_server}/embed#6/95/70", wait=False).page
+def test_wrong_view_in_the_fragment_is_named(site, visit):
+    page = visit(site.url("/embed#6/95/70"), wait=False).page
     page.wait_for_selector("html[data-map-state=error]")
     assert page.get_by_role("alert").inner_text() == (
         "This map URL has a wrong value: latitude 95 in #6/95/70 must be -90 to 90")
@@ -100,8 +100,8 @@ def test_restricted_embed_is_refused_by_the_browser(browser, tmp_path):
         stop_server(process)
 
 
-def test_full_page_state_lives_in_the_url(live_server, visit):
-    page = visit(f"{live_server}/").page
+def test_full_page_state_lives_in_the_url(site, visit):
+    page = visit(site.url("/")).page
     page.get_by_role("checkbox", name="Border ports").uncheck()
     assert "layers=" in page.url and "border-crossings" not in page.url
     before_hash = page.evaluate("location.hash")
@@ -121,14 +121,14 @@ def test_full_page_state_lives_in_the_url(live_server, visit):
     assert page.locator(".leaflet-popup-content h2").inner_text() == "Turgusun hydropower station"
 
 
-def test_empty_layers_shows_no_layers(live_server, visit):
-    page = visit(f"{live_server}/?layers=#5/45/70").page
+def test_empty_layers_shows_no_layers(site, visit):
+    page = visit(site.url("/?layers=#5/45/70")).page
     assert page.locator("[data-feature-id]").count() == 0
     assert page.url.endswith("/?layers=#5/45.0000/70.0000")
 
 
-def test_share_dialog_code_shows_the_same_view(live_server, visit, tmp_path):
-    page = visit(f"{live_server}/?layers=turgusun-hpp,rail-routes#5/47/80").page
+def test_share_dialog_code_shows_the_same_view(site, visit, tmp_path):
+    page = visit(site.url("/?layers=turgusun-hpp,rail-routes#5/47/80")).page
     share = page.get_by_role("button", name="Share")
     share.focus()
     page.keyboard.press("Enter")
@@ -138,12 +138,13 @@ def test_share_dialog_code_shows_the_same_view(live_server, visit, tmp_path):
     page.get_by_label("Legend").uncheck()
     code = page.locator("#share-code").input_value()
     assert 'loading="lazy"' in code and 'title="China–Kazakhstan cooperation map' in code
-    assert f'src="{live_server}/embed?layers=turgusun-hpp,rail-routes&amp;legend=0#5/' in code
+    embed = site.url("/embed?layers=turgusun-hpp,rail-routes&amp;legend=0#5/")
+    assert f'src="{embed}' in code
     page.keyboard.press("Escape")
     assert not dialog.is_visible()
     assert page.evaluate("document.activeElement.id") == "share-open"
 
-    host_page(tmp_path, code, live_server)
+    host_page(tmp_path, code, site.base)
     with static_server(tmp_path) as host:
         host_view = visit(f"{host}/host.html", wait=False).page
         frame = host_view.frame_locator("iframe")
@@ -185,3 +186,10 @@ def test_micawber_discovers_and_fetches_our_oembed(live_server):
     assert f'src="{live_server}/embed?layers=pipelines,border-crossings#6/44/76"' in answer["html"]
     assert 'title="China–Kazakhstan cooperation map: the places named in Xi Jinping' \
         in answer["html"]
+
+
+def test_static_site_names_a_wrong_id_in_the_page(static_site, visit):
+    page = visit(f"{static_site}/embed.html?layers=pipelines,nope", wait=False).page
+    page.wait_for_selector("html[data-map-state=error]")
+    assert page.get_by_role("alert").inner_text() == (
+        "This map URL has a wrong value: unknown layer 'nope' in layers=")

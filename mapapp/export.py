@@ -1,0 +1,71 @@
+"""The static export: the same map as plain files, for any static host or CDN.
+
+`mapapp export DIR` writes index.html, embed.html, the content-hashed assets, embed.js
+and every collection as data files (GeoJSON, CSV, KML, GeoPackage), all linked by
+relative URLs. The pages are the app's own templates and scripts, so the layers,
+popups, URL state, share dialog and embed behave the same without Python. What needs
+a server is left out: the 400 page (the page itself names a wrong id), oEmbed and the
+OGC API.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from mapapp.assets import load_static_assets
+from mapapp.catalogue import Catalogue, load_catalogue
+from mapapp.downloads import FORMATS, catalogue_download, collection_download
+from mapapp.features import dumps
+from mapapp.mapbuild import Tiles
+from mapapp.pages import STATIC_LINKS, build_pages, template_environment
+from mapapp.settings import load_settings
+
+
+class ExportError(Exception):
+    """The target cannot be written; nothing was changed."""
+
+
+def export_site(target: Path, settings: dict | None = None) -> list[Path]:
+    """Write the site into `target` (which must not exist or be empty); return the files.
+    The site is written beside it first and moved into place whole."""
+    target = Path(target)
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise ExportError(f"{target} exists and is not an empty folder; choose a new one")
+    values = load_settings(settings)
+    catalogue = load_catalogue(values["MAPAPP_DATA_DIR"])
+    tiles = Tiles.from_setting(values["MAPAPP_TILES"], values["MAPAPP_TILES_ATTRIBUTION"])
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".export-", dir=target.parent))
+    try:
+        _write_site(staging, catalogue, tiles)
+        if target.exists():
+            target.rmdir()
+        staging.rename(target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return sorted(p.relative_to(target) for p in target.rglob("*") if p.is_file())
+
+
+def _write_site(root: Path, catalogue: Catalogue, tiles: Tiles) -> None:
+    assets = load_static_assets()
+    pages = build_pages(catalogue, tiles, template_environment(catalogue), assets, STATIC_LINKS)
+    (root / "index.html").write_bytes(pages["index"].render())
+    (root / "embed.html").write_bytes(pages["embed"].render())
+    (root / "embed.js").write_bytes(assets.by_name["embed.js"].body)
+    for asset in assets.by_path.values():
+        path = root / asset.path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(asset.body)
+    data = root / "data"
+    data.mkdir()
+    for collection in catalogue.collections:
+        (data / f"{collection.id}.geojson").write_bytes(
+            dumps(collection.as_feature_collection()))
+        for name, fmt in FORMATS.items():
+            (data / f"{collection.id}.{fmt.extension}").write_bytes(
+                collection_download(collection, name).body)
+    whole = catalogue_download(catalogue)
+    (data / whole.filename).write_bytes(whole.body)

@@ -1,0 +1,163 @@
+"""Ready bytes before the framework: a WSGI layer that answers repeat requests itself.
+
+A view marks a response as ready bytes (`mark_ready`) when it depends only on the URL,
+the host and the request headers its `Vary` names. The first such request goes through
+Flask; its answer (status 200, every header, the body) is kept with a strong ETag and
+gzip and brotli variants prepared once. Later requests for the same URL are answered
+from that entry without Flask's routing: the right encoding for `Accept-Encoding`,
+`304` for a matching `If-None-Match`, no body for HEAD. Headers (security, CORS, cache)
+are the view's own, so both paths answer alike. Everything else passes to Flask.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import brotli
+
+READY_HEADER = "X-Mapapp-Ready"
+COMPRESSIBLE = ("text/", "application/json", "application/geo+json", "application/javascript",
+                "application/vnd.oai.openapi+json", "image/svg+xml")
+MIN_COMPRESS = 256
+
+StartResponse = Callable[..., Any]
+
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+REVALIDATE = "public, max-age=60, must-revalidate"
+
+
+def ready(response: Any, cache_control: str) -> Any:
+    """Mark a response (Flask's) that depends only on its URL, host and `Vary` headers:
+    the fast path keeps it as ready bytes, and caches may keep it for `cache_control`."""
+    response.headers["Cache-Control"] = cache_control
+    response.headers[READY_HEADER] = "1"
+    return response
+
+
+@dataclass(frozen=True)
+class Variant:
+    body: bytes
+    etag: str
+    encoding: str | None
+
+
+@dataclass
+class Entry:
+    """One URL's answer, in every encoding, with its headers (less the varying ones)."""
+
+    headers: list[tuple[str, str]]
+    variants: dict[str, Variant] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, headers: list[tuple[str, str]], body: bytes) -> Entry:
+        skip = {"content-length", "content-encoding", "etag", READY_HEADER.lower()}
+        kept = [(k, v) for k, v in headers if k.lower() not in skip]
+        vary = [v for k, v in kept if k.lower() == "vary"]
+        kept = [(k, v) for k, v in kept if k.lower() != "vary"]
+        kept.append(("Vary", ", ".join(["Accept-Encoding", *vary])))
+        digest = hashlib.sha256(body).hexdigest()[:24]
+        entry = cls(kept)
+        entry.variants["identity"] = Variant(body, f'"{digest}"', None)
+        content_type = next((v for k, v in kept if k.lower() == "content-type"), "")
+        if content_type.startswith(COMPRESSIBLE) and len(body) >= MIN_COMPRESS:
+            entry.variants["br"] = Variant(brotli.compress(body, quality=11),
+                                           f'"{digest}-br"', "br")
+            entry.variants["gzip"] = Variant(gzip.compress(body, 9, mtime=0),
+                                             f'"{digest}-gz"', "gzip")
+        return entry
+
+    def respond(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        variant = self.variants[choose_encoding(environ.get("HTTP_ACCEPT_ENCODING", ""),
+                                                tuple(self.variants))]
+        headers = [*self.headers, ("ETag", variant.etag)]
+        if variant.encoding:
+            headers.append(("Content-Encoding", variant.encoding))
+        if etag_matches(environ.get("HTTP_IF_NONE_MATCH", ""), variant.etag):
+            start_response("304 Not Modified",
+                           [(k, v) for k, v in headers if k.lower() != "content-type"])
+            return [b""]
+        headers.append(("Content-Length", str(len(variant.body))))
+        start_response("200 OK", headers)
+        return [b""] if environ["REQUEST_METHOD"] == "HEAD" else [variant.body]
+
+
+def choose_encoding(accept: str, available: tuple[str, ...]) -> str:
+    """The best of br, gzip, identity the client accepts (q > 0)."""
+    weights: dict[str, float] = {}
+    for part in accept.split(","):
+        name, _, params = part.strip().partition(";")
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        weights[name.strip().lower()] = q
+    for encoding in ("br", "gzip"):
+        if encoding in available and weights.get(encoding, weights.get("*", 0.0)) > 0:
+            return encoding
+    return "identity"
+
+
+def etag_matches(header: str, etag: str) -> bool:
+    tags = [tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()]
+    return "*" in tags or etag in tags
+
+
+class FastPath:
+    """Wraps a WSGI app (Flask's `wsgi_app`); keeps at most `max_entries` URLs."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]], max_entries: int = 1024) -> None:
+        self.app = app
+        self.max_entries = max_entries
+        self.varies: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self.entries: dict[tuple[Any, ...], Entry] = {}
+
+    def __call__(self, environ: dict[str, Any],
+                 start_response: StartResponse) -> Iterable[bytes]:
+        if environ["REQUEST_METHOD"] not in ("GET", "HEAD"):
+            return self.app(environ, start_response)
+        url_key = (environ["wsgi.url_scheme"], environ.get("HTTP_HOST", ""),
+                   environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""))
+        vary = self.varies.get(url_key)
+        if vary is not None:
+            entry = self.entries.get((url_key, *(environ.get(h, "") for h in vary)))
+            if entry is not None:
+                return entry.respond(environ, start_response)
+        return self._through_app(environ, start_response, url_key)
+
+    def _through_app(self, environ: dict[str, Any], start_response: StartResponse,
+                     url_key: tuple[str, ...]) -> Iterable[bytes]:
+        inner = dict(environ, REQUEST_METHOD="GET")
+        inner.pop("HTTP_IF_NONE_MATCH", None)
+        captured: dict[str, Any] = {}
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+            captured.update(status=status, headers=headers)
+
+        chunks = self.app(inner, capture)
+        try:
+            body = b"".join(chunks)
+        finally:
+            getattr(chunks, "close", lambda: None)()
+        headers = captured["headers"]
+        ready = any(k == READY_HEADER for k, _ in headers)
+        if not (ready and captured["status"].startswith("200")):
+            start_response(captured["status"], headers)
+            return [b""] if environ["REQUEST_METHOD"] == "HEAD" else [body]
+        entry = Entry.build(headers, body)
+        vary = tuple(_environ_name(v) for k, value in headers if k.lower() == "vary"
+                     for v in value.split(",") if v.strip())
+        if len(self.entries) < self.max_entries:
+            self.varies[url_key] = vary
+            self.entries[(url_key, *(environ.get(h, "") for h in vary))] = entry
+        return entry.respond(environ, start_response)
+
+
+def _environ_name(header: str) -> str:
+    return "HTTP_" + header.strip().upper().replace("-", "_")

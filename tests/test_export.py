@@ -1,0 +1,70 @@
+"""`mapapp export`: a static site whose every relative link resolves to a written file."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import geopandas
+import pyogrio
+import pytest
+
+from mapapp.cli import main
+from mapapp.export import ExportError, export_site
+from tests.conftest import FIXTURE_DATA
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("export") / "site"
+    export_site(root, {"MAPAPP_DATA_DIR": str(FIXTURE_DATA)})
+    return root
+
+
+def test_pages_and_files(site: Path):
+    assert (site / "index.html").is_file() and (site / "embed.html").is_file()
+    assert (site / "embed.js").is_file()
+    names = {p.name for p in (site / "data").iterdir()}
+    assert names == {f"{c}.{ext}" for c in ("energy", "routes")
+                     for ext in ("geojson", "csv", "kml", "gpkg")} | {"mapapp.gpkg"}
+
+
+@pytest.mark.parametrize("page", ["index.html", "embed.html"])
+def test_every_link_of_a_page_is_a_file_of_the_site(site: Path, page: str):
+    html = (site / page).read_text(encoding="utf-8")
+    targets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    local = [t for t in targets if not t.startswith(("http://", "https://", "#"))]
+    assert local, "no relative links found"
+    for target in local:
+        assert (site / target).is_file(), target
+    assert "api/" not in html and "oembed" not in html
+    assert 'data-embed-path="embed.html"' in html
+
+
+@pytest.mark.parametrize("fmt", ["geojson", "csv", "gpkg", "kml"])
+def test_data_files_reopen_with_the_same_ids(site: Path, fmt: str):
+    path = site / "data" / f"energy.{fmt}"
+    frame = geopandas.read_file(path)
+    # GDAL's LIBKML reader keeps `id` for the placemark's own id and renames ours id2.
+    column = "id2" if pyogrio.read_info(path)["driver"] == "LIBKML" else "id"
+    assert frame[column].tolist() == ["wind-farm", "campus"]
+
+
+def test_refuses_a_folder_that_is_not_empty(tmp_path: Path, capsys):
+    target = tmp_path / "taken"
+    target.mkdir()
+    (target / "keep.txt").write_text("mine")
+    with pytest.raises(ExportError, match="is not an empty folder"):
+        export_site(target, {"MAPAPP_DATA_DIR": str(FIXTURE_DATA)})
+    assert [p.name for p in target.iterdir()] == ["keep.txt"]
+    assert main(["export", str(target)]) == 1
+    assert "is not an empty folder" in capsys.readouterr().err
+
+
+def test_bad_data_writes_nothing(data_copy: Path, tmp_path: Path, monkeypatch, capsys):
+    (data_copy / "energy.geojson").write_text("{", encoding="utf-8")
+    monkeypatch.setenv("MAPAPP_DATA_DIR", str(data_copy))
+    assert main(["export", str(tmp_path / "out")]) == 1
+    assert "energy.geojson: invalid JSON" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".export-")] == []

@@ -23,14 +23,13 @@ from mapapp.settings import bundled_dir, load_settings
 from mapapp.state import AppState
 from mapapp.viewstate import BadMapUrl
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "reload_data"]
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: load and validate the data (refusing to start on any problem,
     with mapapp.problems.DataError), then render every page and body once."""
     settings = load_settings(config)
-    catalogue = load_catalogue(settings["MAPAPP_DATA_DIR"])
     tiles = Tiles.from_setting(settings["MAPAPP_TILES"], settings["MAPAPP_TILES_ATTRIBUTION"])
     security = SecurityHeaders(
         embed_ancestors=parse_frame_ancestors(settings["MAPAPP_FRAME_ANCESTORS"]),
@@ -39,22 +38,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     app = Flask(__name__, static_folder=None, template_folder=str(bundled_dir("templates")))
     app.config.update(settings)
-    page_context = page_globals(catalogue)
-    app.jinja_env.globals.update(page_context)
-    assets = load_static_assets()
-    app.extensions["mapapp"] = AppState(
-        catalogue=catalogue,
-        assets=assets,
-        pages=build_pages(catalogue, tiles, app.jinja_env, assets),
-        feature_bodies=api.build_feature_bodies(catalogue),
-        downloads=Downloads(catalogue),
-        openapi=openapi_document(catalogue),
-        iframe_title=page_context["iframe_title"],
-    )
+    app.extensions["mapapp"] = build_state(app)
     app.register_blueprint(web.bp)
     app.register_blueprint(api.bp)
     _register_error_handlers(app)
-    app.wsgi_app = FastPath(app.wsgi_app)  # type: ignore[method-assign]
+    app.wsgi_app = FastPath(  # type: ignore[method-assign]
+        app.wsgi_app, generation=lambda: app.extensions["mapapp"].catalogue.version)
 
     @app.after_request
     def secure(response: Response) -> Response:
@@ -63,6 +52,36 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         return response
 
     return app
+
+
+def build_state(app: Flask, previous: AppState | None = None) -> AppState:
+    """Everything the app serves, built at once from the data folder. The asset URLs of
+    `previous` keep resolving, so a page served just before a reload still loads."""
+    catalogue = load_catalogue(app.config["MAPAPP_DATA_DIR"])
+    tiles = Tiles.from_setting(app.config["MAPAPP_TILES"], app.config["MAPAPP_TILES_ATTRIBUTION"])
+    page_context = page_globals(catalogue)
+    app.jinja_env.globals.update(page_context)
+    assets = load_static_assets()
+    pages = build_pages(catalogue, tiles, app.jinja_env, assets)
+    if previous is not None:
+        assets.keep(previous.assets)
+    return AppState(
+        catalogue=catalogue,
+        assets=assets,
+        pages=pages,
+        feature_bodies=api.build_feature_bodies(catalogue),
+        downloads=Downloads(catalogue),
+        openapi=openapi_document(catalogue),
+        iframe_title=page_context["iframe_title"],
+    )
+
+
+def reload_data(app: Flask) -> AppState:
+    """Load the data folder again and swap the new state in whole, in one assignment;
+    on any problem raise (DataError) and keep serving the old state."""
+    state = build_state(app, previous=app.extensions["mapapp"])
+    app.extensions["mapapp"] = state
+    return state
 
 
 def _error(code: int, description: str) -> Response:

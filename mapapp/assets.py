@@ -53,6 +53,11 @@ class Assets:
     def url(self, name: str) -> str:
         return self.by_name[name].path
 
+    def keep(self, older: Assets) -> None:
+        """Go on serving `older`'s assets at their URLs (their names now point here)."""
+        for path, asset in older.by_path.items():
+            self.by_path.setdefault(path, asset)
+
 
 def load_static_assets() -> Assets:
     """Leaflet and the app's own files."""

@@ -110,10 +110,14 @@ def etag_matches(header: str, etag: str) -> bool:
 
 
 class FastPath:
-    """Wraps a WSGI app (Flask's `wsgi_app`); keeps at most `max_entries` URLs."""
+    """Wraps a WSGI app (Flask's `wsgi_app`); keeps at most `max_entries` URLs, for
+    the data version `generation()` names."""
 
-    def __init__(self, app: Callable[..., Iterable[bytes]], max_entries: int = 1024) -> None:
+    def __init__(self, app: Callable[..., Iterable[bytes]], generation: Callable[[], str],
+                 max_entries: int = 1024) -> None:
         self.app = app
+        self.generation = generation
+        self.current = generation()
         self.max_entries = max_entries
         self.varies: dict[tuple[str, ...], tuple[str, ...]] = {}
         self.entries: dict[tuple[Any, ...], Entry] = {}
@@ -122,6 +126,9 @@ class FastPath:
                  start_response: StartResponse) -> Iterable[bytes]:
         if environ["REQUEST_METHOD"] not in ("GET", "HEAD"):
             return self.app(environ, start_response)
+        if self.generation() != self.current:  # the data was reloaded: start afresh
+            self.current = self.generation()
+            self.varies, self.entries = {}, {}
         url_key = (environ["wsgi.url_scheme"], environ.get("HTTP_HOST", ""),
                    environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""))
         vary = self.varies.get(url_key)

@@ -1,7 +1,10 @@
 """Production server settings, shared by the Procfile and `mapapp serve`.
 
 The app is built once in the master (`preload_app`), so bad data stops the start
-before any worker forks, and workers share the ready pages.
+before any worker forks, and workers share the ready pages. `kill -HUP <master>`
+reloads the data: the master builds the new state whole, then forks new workers from
+it while the old ones finish their requests, so every worker serves the old data or
+the new, never a mix. Data that fails the checks is refused and the old data stays.
 """
 
 import os
@@ -14,3 +17,18 @@ preload_app = True
 graceful_timeout = 20
 timeout = 30
 keepalive = 5
+
+
+def on_reload(server) -> None:  # gunicorn hook, in the master, before new workers fork
+    from mapapp import reload_data
+    from mapapp.problems import DataError
+
+    app = server.app.wsgi()
+    try:
+        state = reload_data(app)
+    except (DataError, ValueError, OSError) as error:
+        server.log.error("data reload refused; still serving version %s\n%s",
+                         app.extensions["mapapp"].catalogue.version, error)
+        return
+    server.log.info("data reloaded: version %s, %d features",
+                    state.catalogue.version, state.catalogue.feature_count)

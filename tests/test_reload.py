@@ -1,0 +1,83 @@
+"""Reloading data on a live gunicorn (`kill -HUP`): every answer is the old data or the
+new, pages served before the reload keep their assets, and bad data is refused while
+the running data stays."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+from tests.conftest import server_output, start_server, stop_server
+
+ITEMS = "/api/collections/zhanatas-wind-farm/items"
+
+
+def get(url: str) -> tuple[int, bytes]:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.status, response.read()
+
+
+def wind_farm_name(base: str) -> str:
+    return json.loads(get(base + ITEMS)[1])["features"][0]["properties"]["name"]
+
+
+def rename_wind_farm(data_dir: Path, name: str) -> None:
+    path = data_dir / "zhanatas-wind-farm.geojson"
+    document = json.loads(path.read_text(encoding="utf-8"))
+    document["features"][0]["properties"]["name"] = name
+    staged = path.with_suffix(".tmp")
+    staged.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    staged.replace(path)
+
+
+def wait_until(condition, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+def test_hup_swaps_the_data_whole(real_data_copy: Path):
+    process, base = start_server(real_data_copy)
+    try:
+        old = wind_farm_name(base)
+        page = get(base + "/")[1].decode()
+        old_assets = re.findall(r'(?:src|href)="(assets/[^"]+)"', page)
+        seen: list[tuple[int, str]] = []
+        stop = threading.Event()
+
+        def hammer() -> None:
+            while not stop.is_set():
+                status, body = get(base + ITEMS)
+                seen.append((status, json.loads(body)["features"][0]["properties"]["name"]))
+
+        threads = [threading.Thread(target=hammer) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        rename_wind_farm(real_data_copy, "Zhanatas wind farm (reloaded)")
+        os.kill(process.pid, signal.SIGHUP)
+        wait_until(lambda: seen and seen[-1][1] == "Zhanatas wind farm (reloaded)")
+        time.sleep(1)
+        stop.set()
+        for thread in threads:
+            thread.join()
+        assert {status for status, _ in seen} == {200}
+        assert {name for _, name in seen} == {old, "Zhanatas wind farm (reloaded)"}
+        assert seen[-1][1] == "Zhanatas wind farm (reloaded)"
+        assert old_assets and all(get(f"{base}/{url}")[0] == 200 for url in old_assets)
+
+        (real_data_copy / "pipelines.geojson").write_text("{", encoding="utf-8")
+        os.kill(process.pid, signal.SIGHUP)
+        wait_until(lambda: "data reload refused" in server_output(process))
+        time.sleep(1)
+        assert wind_farm_name(base) == "Zhanatas wind farm (reloaded)"
+        assert "pipelines.geojson: invalid JSON at line 1" in server_output(process)
+        assert json.loads(get(base + "/healthz")[1])["status"] == "ok"
+    finally:
+        stop_server(process)

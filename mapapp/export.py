@@ -10,6 +10,7 @@ OGC API.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -38,6 +39,7 @@ def export_site(target: Path, settings: dict | None = None) -> list[Path]:
     tiles = Tiles.from_setting(values["MAPAPP_TILES"], values["MAPAPP_TILES_ATTRIBUTION"])
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".export-", dir=target.parent))
+    staging.chmod(0o777 & ~_umask())  # mkdtemp's 0700 would hide the site from a web server
     try:
         _write_site(staging, catalogue, tiles)
         if target.exists():
@@ -47,6 +49,12 @@ def export_site(target: Path, settings: dict | None = None) -> list[Path]:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return sorted(p.relative_to(target) for p in target.rglob("*") if p.is_file())
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _write_site(root: Path, catalogue: Catalogue, tiles: Tiles) -> None:

@@ -68,3 +68,7 @@ def test_bad_data_writes_nothing(data_copy: Path, tmp_path: Path, monkeypatch, c
     assert "energy.geojson: invalid JSON" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".export-")] == []
+
+
+def test_site_is_readable_by_a_web_server(site: Path):
+    assert site.stat().st_mode & 0o005 == 0o005

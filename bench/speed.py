@@ -1,0 +1,174 @@
+"""Speed and scale, measured in one run on one machine:
+
+1. the app under gunicorn (Procfile settings), the static export under nginx (or
+   Python's http.server), and the naive per-request folium route under the same gunicorn
+   settings, each driven by wrk with the same load over the same two URLs (the embed page
+   and one collection's items): requests/s, p50/p99, and the ratios app/static and
+   app/naive;
+2. in headless Chromium, navigation to data-map-state="ready" for /embed (median of 10
+   loads, tiles blocked) and the page weight (everything but tiles), next to folium's
+   default page for the same data;
+3. the resident memory of the gunicorn master and each worker.
+
+    python bench/speed.py [--connections 64] [--seconds 10] [--collection pipelines]
+
+Sends traffic only to 127.0.0.1. Needs wrk (and nginx) from Debian's packages; for the
+weight of folium's default assets it fetches the same library versions from the npm
+registry into bench/.cache (folium itself loads them from four CDN hosts).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import statistics
+import subprocess
+import sys
+import tarfile
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from servers import (  # noqa: E402
+    LoadResult,
+    children,
+    exported_site,
+    gunicorn,
+    machine,
+    procfile_command,
+    rss_mib,
+    static_server,
+    wrk,
+)
+
+CACHE = Path(__file__).resolve().parent / ".cache"
+# folium 0.20's default assets, by the npm package of the same version (awesome-markers
+# 2.0.2 is not on npm: 2.0.4 stands in); two small CSS files from CDNs have no package.
+FOLIUM_ASSETS = {
+    "leaflet@1.9.3": ["dist/leaflet.js", "dist/leaflet.css"],
+    "jquery@3.7.1": ["dist/jquery.min.js"],
+    "bootstrap@5.2.2": ["dist/js/bootstrap.bundle.min.js", "dist/css/bootstrap.min.css"],
+    "leaflet.awesome-markers@2.0.4": ["dist/leaflet.awesome-markers.js",
+                                      "dist/leaflet.awesome-markers.css"],
+    "@fortawesome/fontawesome-free@6.2.0": ["css/all.min.css"],
+}
+NOT_ON_NPM = ["bootstrap-glyphicons.css (Bootstrap 3.0.0, CDN only)",
+              "leaflet.awesome.rotate.min.css (folium's GitHub)"]
+
+
+def load_table(results: dict[str, LoadResult], servers: dict[str, str]) -> None:
+    print(f"{'server':<34}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
+    for name, result in results.items():
+        print(f"{servers[name]:<34}{result.rps:>10,.0f}{result.p50_ms:>10.2f}"
+              f"{result.p99_ms:>10.2f}{result.socket_errors + result.bad_status:>8}")
+    app, static, naive = (results[k].rps for k in ("app", "static", "naive"))
+    print(f"ratio app/static {app / static:.2f} (target >= 0.25); "
+          f"app/naive {app / naive:.0f}x (target >= 30)")
+
+
+def ready_times(url: str, loads: int = 10) -> tuple[float, dict[str, int]]:
+    """Median ms from navigation to data-map-state=ready, and the bytes on the wire of
+    the last load (body as sent, compressed), by resource, tiles left out."""
+    from playwright.sync_api import sync_playwright
+
+    times: list[float] = []
+    weights: dict[str, int] = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"])
+        for _ in range(loads):
+            context = browser.new_context()
+            page = context.new_page()
+            page.route("**/*", lambda route: route.abort()
+                       if not route.request.url.startswith("http://127.0.0.1")
+                       else route.continue_())
+            responses = []
+            page.on("response", responses.append)
+            page.goto(url)
+            page.wait_for_selector("html[data-map-state=ready]")
+            times.append(page.evaluate("performance.now()"))
+            weights = {r.url: r.request.sizes()["responseBodySize"]
+                       + r.request.sizes()["responseHeadersSize"] for r in responses}
+            context.close()
+        browser.close()
+    return statistics.median(times), weights
+
+
+def gzip_weight(urls: list[str]) -> int:
+    """What the same resources weigh fetched with Accept-Encoding: gzip (body bytes)."""
+    total = 0
+    for url in urls:
+        request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
+        with urllib.request.urlopen(request) as response:
+            total += len(response.read())
+    return total
+
+
+def folium_default_weight() -> tuple[int, int, int]:
+    """(html gzip, assets raw, assets gzip) of folium's default page for the same data."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from naive_app import folium_page
+
+    html = folium_page().encode()
+    raw = compressed = 0
+    CACHE.mkdir(exist_ok=True)
+    for package, files in FOLIUM_ASSETS.items():
+        tarball = CACHE / (package.replace("@", "-").replace("/", "-").lstrip("-") + ".tgz")
+        if not tarball.exists():
+            packed = subprocess.run(["npm", "pack", package, "--silent"], cwd=CACHE,
+                                    capture_output=True, text=True, check=True).stdout.split()
+            (CACHE / packed[-1]).rename(tarball)
+        with tarfile.open(tarball) as archive:
+            for name in files:
+                body = archive.extractfile(f"package/{name}").read()
+                raw += len(body)
+                compressed += len(gzip.compress(body, 6))
+    return len(gzip.compress(html, 6)), raw, compressed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--collection", default="pipelines")
+    args = parser.parse_args()
+    print(f"machine: {machine()}")
+    items = f"/api/collections/{args.collection}/items"
+    naive = procfile_command()
+    naive[-1] = "naive_app:app"
+    naive += ["--chdir", str(Path(__file__).resolve().parent)]
+    results: dict[str, LoadResult] = {}
+    with exported_site() as site, static_server(site) as (static_base, static_name):
+        with gunicorn() as (app_base, app_process):
+            results["app"] = wrk(app_base, ["/embed", items], args.connections, args.seconds)
+            memory = [rss_mib(app_process.pid)] + [rss_mib(p) for p in children(app_process.pid)]
+            ready_ms, weights = ready_times(app_base + "/embed")
+            static_ready_ms, _ = ready_times(static_base + "/embed.html")
+            ours_gzip = gzip_weight(list(weights))
+        results["static"] = wrk(static_base, ["/embed.html", f"/data/{args.collection}.geojson"],
+                                args.connections, args.seconds)
+        with gunicorn(naive) as (naive_base, _):
+            results["naive"] = wrk(naive_base, ["/embed", items], args.connections, args.seconds)
+    print(f"\nload: {args.connections} connections, {args.seconds} s each, "
+          f"URLs: the embed page and {items} (no compression asked)")
+    load_table(results, {"app": "app (gunicorn, Procfile)", "static": f"static ({static_name})",
+                         "naive": "naive folium route (gunicorn)"})
+    print(f"\nChromium, /embed, navigation to ready, median of 10: app {ready_ms:.0f} ms, "
+          f"static export {static_ready_ms:.0f} ms (target < 500 ms)")
+    html_gz, folium_raw, folium_gz = folium_default_weight()
+    wire = sum(weights.values())
+    print(f"page weight of /embed: {wire / 1024:.1f} KiB on the wire as Chromium asked "
+          f"(brotli), {ours_gzip / 1024:.1f} KiB gzip, {len(weights)} requests")
+    print(f"folium default page, same data: {(html_gz + folium_gz) / 1024:.1f} KiB gzip "
+          f"(HTML {html_gz / 1024:.1f} KiB + assets {folium_gz / 1024:.1f} KiB gzip, "
+          f"{folium_raw / 1024:.0f} KiB raw; not counted: {', '.join(NOT_ON_NPM)})")
+    print(f"ratio ours/folium (gzip) {ours_gzip / (html_gz + folium_gz):.2f} (target <= 0.5)")
+    print(f"\nresident memory: master {memory[0]:.0f} MiB, workers "
+          + ", ".join(f"{m:.0f} MiB" for m in memory[1:]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -85,7 +85,7 @@ def ready_times(url: str, loads: int = 10) -> tuple[float, dict[str, int]]:
                        if not route.request.url.startswith("http://127.0.0.1")
                        else route.continue_())
             responses = []
-            page.on("response", responses.append)
+            page.on("response", lambda response: responses.append(response))
             page.goto(url)
             page.wait_for_selector("html[data-map-state=ready]")
             times.append(page.evaluate("performance.now()"))

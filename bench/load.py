@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from servers import gunicorn, machine, wrk  # noqa: E402
+from servers import gunicorn, machine, wrk
 
 
 def mix(base: str) -> list[str]:

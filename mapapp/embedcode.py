@@ -6,6 +6,7 @@ browser test holds the two to the same output.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from html import escape
 from typing import Any
@@ -13,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from mapapp.catalogue import Catalogue
 from mapapp.errors import BadParameter, NotFound
+from mapapp.i18n import N_, translate
 from mapapp.viewstate import (
     EMBED_PARAMETERS,
     PAGE_PARAMETERS,
@@ -22,13 +24,15 @@ from mapapp.viewstate import (
     parse_view_state,
 )
 
-SITE_TITLE = "China–Kazakhstan cooperation map"
+SITE_TITLE = N_("China–Kazakhstan cooperation map")
 DEFAULT_WIDTH, DEFAULT_HEIGHT = 800, 450
 IFRAME_STYLE = "position:absolute;inset:0;width:100%;height:100%;border:0"
 
 
-def iframe_title(article: dict[str, Any], long_date: str) -> str:
-    return f"{SITE_TITLE}: the places named in {article['author']}'s article of {long_date}"
+def iframe_title(article: dict[str, Any], long_date: str, lang: str = "en") -> str:
+    """The iframe's title (and the oEmbed title) in `lang`."""
+    return translate(lang, "%(site)s: the places named in %(author)s's article of %(date)s") % {
+        "site": translate(lang, SITE_TITLE), "author": article["author"], "date": long_date}
 
 
 def state_query(state: ViewState) -> str:
@@ -42,6 +46,12 @@ def state_query(state: ViewState) -> str:
         parts.append("controls=0")
     if not state.legend:
         parts.append("legend=0")
+    if state.groups is not None:
+        parts.append("groups=" + ",".join(state.groups))
+    if state.status is not None:
+        parts.append("status=" + ",".join(state.status))
+    if state.lang:
+        parts.append("lang=" + state.lang)
     return "?" + "&".join(parts) if parts else ""
 
 
@@ -95,8 +105,10 @@ def parse_oembed_request(args: dict[str, list[str]]) -> OEmbedRequest:
 
 
 def oembed_response(request: OEmbedRequest, base: str, catalogue: Catalogue,
-                    title: str) -> dict[str, Any]:
-    """The oEmbed 1.0 `rich` answer for a URL of this site (`base` ends in '/')."""
+                    title: str | Mapping[str, str]) -> dict[str, Any]:
+    """The oEmbed 1.0 `rich` answer for a URL of this site (`base` ends in '/');
+    `title` may map each language to its title, chosen by the URL's `lang=`
+    (English when it has none)."""
     page = urlsplit(request.url)
     root = urlsplit(base)
     path = page.path[len(root.path):] if page.path.startswith(root.path) else None
@@ -108,6 +120,8 @@ def oembed_response(request: OEmbedRequest, base: str, catalogue: Catalogue,
     except BadMapUrl as error:  # an API answers JSON, not the page
         raise BadParameter(error.description) from None
     check_view(page.fragment)
+    if not isinstance(title, str):
+        title = title[state.lang or "en"]
     width = min(DEFAULT_WIDTH, request.maxwidth or DEFAULT_WIDTH)
     height = min(round(width * DEFAULT_HEIGHT / DEFAULT_WIDTH), request.maxheight or DEFAULT_HEIGHT)
     src = f"{base}embed{state_query(state)}" + (f"#{page.fragment}" if page.fragment else "")

@@ -1,11 +1,13 @@
 """The static export: the same map as plain files, for any static host or CDN.
 
-`mapapp export DIR` writes index.html, embed.html, the content-hashed assets, embed.js
-and every collection as data files (GeoJSON, CSV, KML, GeoPackage), all linked by
-relative URLs. The pages are the app's own templates and scripts, so the layers,
-popups, URL state, share dialog and embed behave the same without Python. What needs
-a server is left out: the 400 page (the page itself names a wrong id), oEmbed and the
-OGC API.
+`mapapp export DIR` writes index.html, embed.html (English) and their other languages
+(index.ru.html, embed.kk.html…), the content-hashed assets, embed.js and every
+collection as data files (GeoJSON, CSV, KML, GeoPackage), all linked by relative URLs.
+The pages are the app's own templates and scripts, so the layers, popups, URL state,
+reading panel, search, share dialog and embed behave the same without Python. What
+needs a server is left out: the 400 page (the page itself names a wrong id), oEmbed,
+the OGC API and the choice of language from Accept-Language (the files are linked by
+the language switcher instead).
 """
 
 from __future__ import annotations
@@ -19,8 +21,15 @@ from mapapp.assets import load_static_assets
 from mapapp.catalogue import Catalogue, load_catalogue
 from mapapp.downloads import FORMATS, catalogue_download, collection_download
 from mapapp.features import dumps
+from mapapp.i18n import LANGUAGES
 from mapapp.mapbuild import Tiles
-from mapapp.pages import STATIC_LINKS, build_pages, template_environment
+from mapapp.pages import (
+    PAGE_VARIANTS,
+    STATIC_LINKS,
+    build_pages,
+    page_key,
+    template_environment,
+)
 from mapapp.settings import load_settings
 
 
@@ -60,8 +69,10 @@ def _umask() -> int:
 def _write_site(root: Path, catalogue: Catalogue, tiles: Tiles) -> None:
     assets = load_static_assets()
     pages = build_pages(catalogue, tiles, template_environment(catalogue), assets, STATIC_LINKS)
-    (root / "index.html").write_bytes(pages["index"].render())
-    (root / "embed.html").write_bytes(pages["embed"].render())
+    for variant in PAGE_VARIANTS:
+        for lang in LANGUAGES:
+            (root / STATIC_LINKS.page(variant, lang)).write_bytes(
+                pages[page_key(variant, lang)].render())
     (root / "embed.js").write_bytes(assets.by_name["embed.js"].body)
     for asset in assets.by_path.values():
         path = root / asset.path

@@ -92,7 +92,8 @@ def _feature_properties(catalogue: Catalogue) -> dict[str, Any]:
                    {"label": STRING, "value": STRING, "source": {**STRING, "format": "uri"}})
     citation = _object(["source", "paragraph", "quote"], {
         "source": {"type": "string", "enum": sorted(catalogue.sources)},
-        "paragraph": {"type": "integer", "minimum": 0}, "quote": STRING})
+        "paragraph": {"type": "integer", "minimum": 0}, "quote": STRING,
+        "offset": {"type": "integer", "minimum": 0}})
     names = _object(["en"], {language: STRING for language in LANGUAGES},
                     additionalProperties=False)
     return _object(

@@ -1,15 +1,15 @@
 """The map pages, rendered once per data version into ready bytes.
 
-`/` and `/embed` share one folium map build and one JSON data block; they differ in
-the chrome around the map. Everything a page needs is computed here at start-up, so
-a request only picks bytes.
+`/` and `/embed` each have one folium map build (its script names no word of any
+language) shared by their four languages; a page per (variant, language) differs in
+the chrome around the map and in the messages of its JSON data block. Everything a
+page needs is computed here at start-up, so a request only picks bytes.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -18,8 +18,20 @@ from mapapp.assets import Assets
 from mapapp.catalogue import Catalogue
 from mapapp.downloads import CATALOGUE_FILENAME, FORMATS
 from mapapp.embedcode import SITE_TITLE, iframe_title
+from mapapp.i18n import (
+    DEFAULT_LANGUAGE,
+    LANGUAGE_NAMES,
+    LANGUAGES,
+    STATUSES,
+    join_names,
+    long_date,
+    script_messages,
+    translate,
+    translations,
+)
 from mapapp.mapbuild import Tiles, build_map, map_parts
 from mapapp.settings import bundled_dir
+from mapapp.viewstate import group_ids, status_id
 
 PAGE_VARIANTS = {
     "index": {"template": "index.html", "mode": "page"},
@@ -28,6 +40,11 @@ PAGE_VARIANTS = {
 
 
 DISCOVERY_MARKER = "<!--mapapp:discovery-->"
+
+
+def page_key(variant: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """The key of a built page: "index" and "embed" in English, "index.ru"…"""
+    return variant if lang == DEFAULT_LANGUAGE else f"{variant}.{lang}"
 
 
 @dataclass(frozen=True)
@@ -48,6 +65,29 @@ class PageLinks:
     @property
     def embed(self) -> str:
         return "embed.html" if self.static else "embed"
+
+    def page(self, variant: str, lang: str) -> str:
+        """A page in a language: the app's route (the language goes in `?lang=`,
+        added by the page with the rest of its state), or the export's file for it
+        (`index.ru.html`)."""
+        if self.static:
+            return f"{page_key(variant, lang)}.html"
+        return "./" if variant == "index" else variant
+
+    def language(self, variant: str, lang: str) -> str:
+        """The link of the language switcher, before the page adds its state."""
+        page = self.page(variant, lang)
+        return page if self.static else f"{page}?lang={lang}"
+
+    def script_links(self, lang: str) -> dict[str, Any]:
+        """What the page scripts need to link to pages: the routes, and in the
+        export the file of each page in each language."""
+        links: dict[str, Any] = {"index": self.page("index", lang),
+                                 "embed": self.page("embed", lang), "files": None}
+        if self.static:
+            links["files"] = {variant: {code: self.page(variant, code) for code in LANGUAGES}
+                              for variant in PAGE_VARIANTS}
+        return links
 
     def downloads(self, collection_id: str) -> list[DownloadLink]:
         links = [DownloadLink("GeoJSON", self._items(collection_id, "geojson", None),
@@ -94,7 +134,9 @@ class Page:
 
 
 def page_data(catalogue: Catalogue) -> dict[str, Any]:
-    """What mapapp.js draws from: every collection with its features, and the sources."""
+    """What mapapp.js draws from: every collection with its features, the sources,
+    and the ids of groups and statuses that the filters use in URLs."""
+    groups = group_ids(catalogue)
     return {
         "version": catalogue.version,
         "collections": [
@@ -106,6 +148,20 @@ def page_data(catalogue: Catalogue) -> dict[str, Any]:
             for c in catalogue.collections
         ],
         "sources": catalogue.sources,
+        "groups": [{"id": groups[name], "name": name} for name in catalogue.groups],
+        "statuses": [{"id": status_id(status), "name": status} for status in STATUSES],
+    }
+
+
+def language_data(catalogue: Catalogue, lang: str, links: PageLinks) -> dict[str, Any]:
+    """The part of the data block that depends on the page's language."""
+    return {
+        "i18n": {
+            "lang": lang,
+            "languages": [{"code": code, "name": LANGUAGE_NAMES[code]} for code in LANGUAGES],
+            "messages": script_messages(lang, catalogue),
+        },
+        "links": links.script_links(lang),
     }
 
 
@@ -121,22 +177,19 @@ def article_source(catalogue: Catalogue) -> dict[str, Any]:
     return next(iter(catalogue.sources.values()))
 
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December")
-
-
-def long_date(iso_date: str) -> str:
-    """'2024-07-02' -> '2 July 2024', as the citation line reads."""
-    day = date.fromisoformat(iso_date)
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
-
-
-def page_globals(catalogue: Catalogue) -> dict[str, Any]:
-    """What every template may use, besides its own context."""
+def page_globals(catalogue: Catalogue, lang: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
+    """What every template may use, besides its own context, in `lang`."""
     article = article_source(catalogue)
-    when = long_date(article["date"])
-    return {"article_date": when, "site_title": SITE_TITLE,
-            "iframe_title": iframe_title(article, when)}
+    when = long_date(article["date"], lang)
+    return {"article_date": when, "site_title": translate(lang, SITE_TITLE),
+            "iframe_title": iframe_title(article, when, lang),
+            "publishers": join_names(article["publishers"], lang),
+            "lang": lang, "languages": LANGUAGE_NAMES}
+
+
+def iframe_titles(catalogue: Catalogue) -> dict[str, str]:
+    """The iframe title in every language (oEmbed answers the one of its URL)."""
+    return {lang: page_globals(catalogue, lang)["iframe_title"] for lang in LANGUAGES}
 
 
 def template_environment(catalogue: Catalogue) -> Environment:
@@ -147,24 +200,50 @@ def template_environment(catalogue: Catalogue) -> Environment:
     return jinja
 
 
+def i18n_environment(jinja: Environment) -> Environment:
+    """The templates of `jinja` (Flask's or the export's) with the i18n extension, in
+    a new environment that `set_language` switches between languages: templates are
+    compiled once, and each render calls the gettext of the language set."""
+    env = Environment(loader=jinja.loader, autoescape=jinja.autoescape,
+                      extensions=["jinja2.ext.i18n"])
+    env.globals.update(jinja.globals)
+    return env
+
+
+def set_language(env: Environment, catalogue: Catalogue, lang: str) -> None:
+    """Render the following pages of `env` in `lang` (at start-up, one at a time)."""
+    env.globals.update(page_globals(catalogue, lang))
+    env.globals["term"] = translations(lang).gettext  # a word of the data: no formatting
+    env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
+
+
 def build_pages(catalogue: Catalogue, tiles: Tiles, jinja: Environment,
                 assets: Assets, links: PageLinks = APP_LINKS) -> dict[str, Page]:
-    """Render every page variant; the generated map scripts join `assets`."""
-    data_json = script_safe_json(page_data(catalogue))
+    """Render every page variant in every language, keyed by `page_key`; the
+    generated map scripts (one per variant) join `assets`."""
+    data = page_data(catalogue)
+    if "basemap.json" in assets.by_name:
+        data["basemap"] = assets.url("basemap.json")
+    env = i18n_environment(jinja)
     pages: dict[str, Page] = {}
     for variant, options in PAGE_VARIANTS.items():
         fmap = build_map(catalogue, tiles, mode=options["mode"])
         map_html, map_script = map_parts(fmap)
         script = assets.add(f"map-{variant}.js", map_script.encode())
-        html = jinja.get_template(options["template"]).render(
-            catalogue=catalogue,
-            article=article_source(catalogue),
-            map_html=map_html,
-            map_script_url=script.path,
-            data_json=data_json,
-            asset=assets.url,
-            discovery_marker=DISCOVERY_MARKER,
-            links=links,
-        )
-        pages[variant] = Page.from_html(html)
+        for lang in LANGUAGES:
+            set_language(env, catalogue, lang)
+            data_json = script_safe_json({**data, **language_data(catalogue, lang, links)})
+            html = env.get_template(options["template"]).render(
+                catalogue=catalogue,
+                article=article_source(catalogue),
+                map_html=map_html,
+                map_script_url=script.path,
+                data_json=data_json,
+                asset=assets.url,
+                discovery_marker=DISCOVERY_MARKER,
+                links=links,
+                variant=variant,
+                embed_path=links.page("embed", lang),
+            )
+            pages[page_key(variant, lang)] = Page.from_html(html)
     return pages

@@ -1,6 +1,8 @@
 """Checking quotes against the text they cite: verbatim, and in the right paragraph.
 
-A paragraph is a non-empty line of the source text, counted from 0, as in the data.
+A paragraph is a non-empty line of the source text, counted from 0, as in the data;
+a citation's optional `offset` is where its quote starts in that paragraph (in
+characters, from 0), which puts sentences of one paragraph in article order.
 """
 
 from __future__ import annotations
@@ -30,15 +32,20 @@ def check_quotes(catalogue: Catalogue, source_id: str, text_path: Path) -> list[
             for index, citation in enumerate(feature["properties"]["citations"]):
                 if citation["source"] != source_id:
                     continue
-                message = _quote_problem(citation["quote"], citation["paragraph"], body)
+                message = _quote_problem(citation["quote"], citation["paragraph"], body,
+                                         citation.get("offset"))
                 if message:
                     problems.append(Problem(collection.file, message, feature["id"],
                                             f"citations[{index}]"))
     return problems
 
 
-def _quote_problem(quote: str, paragraph: int, body: list[str]) -> str | None:
+def _quote_problem(quote: str, paragraph: int, body: list[str],
+                   offset: int | None = None) -> str | None:
     if paragraph < len(body) and quote in body[paragraph]:
+        found = body[paragraph].find(quote)
+        if offset is not None and body[paragraph][offset:offset + len(quote)] != quote:
+            return f"quote starts at offset {found} of paragraph {paragraph}, not {offset}"
         return None
     elsewhere = [index for index, line in enumerate(body) if quote in line]
     if elsewhere:

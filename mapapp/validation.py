@@ -249,6 +249,11 @@ def _check_citations(citations: Any, source_ids: set[str]) -> Iterator[tuple[str
             yield f"{field}.paragraph", "must be a paragraph index (an integer >= 0)"
         if not _nonempty_str(citation.get("quote")):
             yield f"{field}.quote", "missing or empty"
+        offset = citation.get("offset")
+        if offset is not None and (not isinstance(offset, int) or isinstance(offset, bool)
+                                   or offset < 0):
+            yield f"{field}.offset", ("must be the quote's character offset in its paragraph "
+                                      "(an integer >= 0)")
 
 
 def _check_location(

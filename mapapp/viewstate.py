@@ -1,7 +1,9 @@
 """The map state a URL carries, checked before a page is served.
 
-`/` and `/embed` take `layers=<id>,<id>` (absent: all layers; empty: none) and
-`feature=<id>` (an open popup); `/embed` also takes `controls=0|1` and `legend=0|1`.
+`/` and `/embed` take `layers=<id>,<id>` (absent: all layers; empty: none),
+`feature=<id>` (an open popup), the filters `groups=<id>,<id>` and `status=<id>,<id>`
+(absent: no filter; empty: nothing passes) and `lang=en|ru|kk|zh`; `/embed` also takes
+`controls=0|1` and `legend=0|1`.
 The view itself (`#<zoom>/<lat>/<lon>`) is a URL fragment, which browsers never send:
 the page checks it (mapapp.js) with the same rules as `check_view` below, used by oEmbed.
 A wrong value is refused with a message naming it and the valid ones, never ignored.
@@ -9,15 +11,35 @@ A wrong value is refused with a message naming it and the valid ones, never igno
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from mapapp.catalogue import Catalogue
 from mapapp.errors import BadParameter
+from mapapp.i18n import LANGUAGES, STATUSES
 
-PAGE_PARAMETERS = ("layers", "feature")
-EMBED_PARAMETERS = (*PAGE_PARAMETERS, "controls", "legend")
+NEW_PARAMETERS = ("groups", "status", "lang")
+PAGE_PARAMETERS = ("layers", "feature", *NEW_PARAMETERS)
+EMBED_PARAMETERS = ("layers", "feature", "controls", "legend", *NEW_PARAMETERS)
 MAX_ZOOM = 19
+
+
+def group_ids(catalogue: Catalogue) -> dict[str, str]:
+    """Group name -> its id in URLs: lowercase words joined by hyphens ("Energy" ->
+    "energy"); a name without such letters gets "group-N"."""
+    ids: dict[str, str] = {}
+    for index, name in enumerate(catalogue.groups, start=1):
+        slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or f"group-{index}"
+        while slug in ids.values():
+            slug += f"-{index}"
+        ids[name] = slug
+    return ids
+
+
+def status_id(status: str) -> str:
+    """A status in URLs: "under construction" -> "under-construction"."""
+    return status.replace(" ", "-")
 
 
 class BadMapUrl(BadParameter):
@@ -34,12 +56,18 @@ class ViewState:
     feature: str | None = None
     controls: bool = True
     legend: bool = True
+    groups: tuple[str, ...] | None = None  # None: no filter
+    status: tuple[str, ...] | None = None  # None: no filter
+    lang: str | None = None  # None: negotiated from Accept-Language
 
 
 def _valid_ids(catalogue: Catalogue) -> dict[str, list[str]]:
     return {
         "layers": [c.id for c in catalogue.collections],
         "features": [f["id"] for c in catalogue.collections for f in c.features],
+        "groups": list(group_ids(catalogue).values()),
+        "status": [status_id(status) for status in STATUSES],
+        "lang": list(LANGUAGES),
     }
 
 
@@ -66,9 +94,27 @@ def parse_view_state(args: Mapping[str, Sequence[str]], catalogue: Catalogue,
     feature = single.get("feature")
     if feature is not None and feature not in valid["features"]:
         raise refuse(f"unknown feature {feature!r} in feature=")
+    lang = single.get("lang")
+    if lang is not None and lang not in LANGUAGES:
+        raise refuse(f"lang={lang!r} must be one of {', '.join(LANGUAGES)}")
     return ViewState(layers=layers, feature=feature,
                      controls=_switch(single, "controls", refuse),
-                     legend=_switch(single, "legend", refuse))
+                     legend=_switch(single, "legend", refuse),
+                     groups=_ids(single, "groups", "group", valid["groups"], refuse),
+                     status=_ids(single, "status", "status", valid["status"], refuse),
+                     lang=lang)
+
+
+def _ids(single: Mapping[str, str], name: str, what: str, valid: Sequence[str],
+         refuse) -> tuple[str, ...] | None:
+    """A comma-separated list of ids; absent: None (no filter); empty: ()."""
+    if name not in single:
+        return None
+    ids = tuple(part for part in single[name].split(",") if part)
+    for found in ids:
+        if found not in valid:
+            raise refuse(f"unknown {what} {found!r} in {name}=")
+    return ids
 
 
 def _switch(single: Mapping[str, str], name: str, refuse) -> bool:

@@ -1,7 +1,9 @@
 """The pages (`/`, `/embed`), oEmbed, their assets and the health check.
 
 Pages are bytes built at start-up; a view checks the URL's map state (so a wrong
-value is answered 400, never ignored) and adds the oEmbed discovery link for its URL.
+value is answered 400, never ignored), picks the page of its language (`?lang=`, or
+else the best of `Accept-Language`, and then the answer says `Vary: Accept-Language`)
+and adds the oEmbed discovery link for its URL.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from mapapp.api import base_url, dumps, reject_query_parameters
 from mapapp.embedcode import SITE_TITLE, oembed_response, parse_oembed_request
 from mapapp.errors import NotFound
 from mapapp.fastpath import IMMUTABLE, REVALIDATE, ready
+from mapapp.i18n import negotiate
+from mapapp.pages import iframe_titles, page_key
 from mapapp.state import current_state
 from mapapp.viewstate import EMBED_PARAMETERS, PAGE_PARAMETERS, parse_view_state
 
@@ -35,9 +39,13 @@ def discovery_link(url: str) -> str:
 
 def _page(variant: str, allowed: tuple[str, ...]) -> Response:
     state = current_state()
-    parse_view_state(request.args.to_dict(flat=False), state.catalogue, allowed)
-    page = state.pages[variant]
+    view = parse_view_state(request.args.to_dict(flat=False), state.catalogue, allowed)
+    lang = view.lang or negotiate(request.accept_languages)
+    page = state.pages[page_key(variant, lang)]
     response = Response(page.render(discovery_link(page_url())), content_type=page.content_type)
+    response.headers["Content-Language"] = lang
+    if view.lang is None:
+        response.headers["Vary"] = "Accept-Language"
     return ready(response, REVALIDATE)
 
 
@@ -55,7 +63,7 @@ def embed() -> Response:
 def oembed() -> Response:
     state = current_state()
     answer = oembed_response(parse_oembed_request(request.args.to_dict(flat=False)),
-                             base_url(), state.catalogue, state.iframe_title)
+                             base_url(), state.catalogue, iframe_titles(state.catalogue))
     return Response(dumps(answer), mimetype="application/json")
 
 

@@ -230,12 +230,15 @@ class Visit:
 @pytest.fixture
 def visit(browser):
     """Opens a page that records every request leaving loopback (and aborts it) and
-    every console error except a tile that failed to load."""
+    every console error except a tile that failed to load; `viewport=(w, h)` sizes it
+    (1280×800 by default)."""
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     opened: list[Visit] = []
 
-    def open_page(url: str, wait: bool = True) -> Visit:
+    def open_page(url: str, wait: bool = True, viewport: tuple[int, int] | None = None) -> Visit:
         page = context.new_page()
+        if viewport:
+            page.set_viewport_size({"width": viewport[0], "height": viewport[1]})
         record = Visit(page)
 
         def route(route_request) -> None:

@@ -60,6 +60,23 @@ def test_quote_check_refuses(data_copy: Path, capsys, quote: str, paragraph: int
         f"  energy.geojson: feature 'wind-farm': field 'citations[0]': {message}")
 
 
+def test_quote_check_checks_the_offset_when_given(data_copy: Path, capsys):
+    path = data_copy / "energy.geojson"
+    document = json.loads(path.read_text(encoding="utf-8"))
+    citation = document["features"][0]["properties"]["citations"][0]
+    citation.update(quote="The pipelines operate safely.", offset=34)
+    path.write_text(json.dumps(document), encoding="utf-8")
+    arguments = ["check", "--data-dir", str(data_copy),
+                 "--source-text", f"article={FIXTURE_ARTICLE}"]
+    assert main(arguments) == 0
+    citation["offset"] = 0
+    path.write_text(json.dumps(document), encoding="utf-8")
+    assert main(arguments) == 1
+    assert capsys.readouterr().err.splitlines()[1] == (
+        "  energy.geojson: feature 'wind-farm': field 'citations[0]': "
+        "quote starts at offset 34 of paragraph 2, not 0")
+
+
 def test_quote_check_counts_paragraphs_as_non_empty_lines(data_copy: Path, capsys):
     set_quote(data_copy, "A campus is up and running.", 3)
     assert main(["check", "--data-dir", str(data_copy),

@@ -14,8 +14,11 @@ from tests.conftest import FIXTURE_DATA
     ("controls=2", "controls=&#39;2&#39; must be 0 (hide) or 1 (show)"),
     ("legend=no", "legend=&#39;no&#39; must be 0 (hide) or 1 (show)"),
     ("layers=energy&layers=routes", "parameter &#39;layers&#39; is given 2 times; give it once"),
-    ("zoom=5",
-     "unknown parameter &#39;zoom&#39;; this page takes layers, feature, controls, legend"),
+    ("zoom=5", "unknown parameter &#39;zoom&#39;; this page takes layers, feature, controls, "
+               "legend, groups, status, lang"),
+    ("groups=energy,nope", "unknown group &#39;nope&#39; in groups="),
+    ("status=operating,closed", "unknown status &#39;closed&#39; in status="),
+    ("lang=fr", "lang=&#39;fr&#39; must be one of en, ru, kk, zh"),
 ])
 def test_embed_refuses_a_wrong_value_with_a_page_naming_it(client, query, message):
     response = client.get(f"/embed?{query}")
@@ -27,17 +30,28 @@ def test_embed_refuses_a_wrong_value_with_a_page_naming_it(client, query, messag
     assert "<code>wind-farm, campus, oil-line</code>" in html
 
 
-def test_full_page_takes_only_layers_and_feature(client):
+def test_full_page_takes_only_layers_feature_filters_and_lang(client):
     assert client.get("/?layers=energy&feature=campus").status_code == 200
     assert client.get("/?layers=").status_code == 200
+    assert client.get("/?groups=energy&status=operating,planned&lang=zh").status_code == 200
+    assert client.get("/?groups=&status=").status_code == 200
     response = client.get("/?controls=0")
     assert response.status_code == 400
-    assert "this page takes layers, feature" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert "this page takes layers, feature, groups, status, lang" in html
 
 
 def test_embed_accepts_every_documented_parameter(client):
-    response = client.get("/embed?layers=routes&feature=campus&controls=0&legend=1")
+    response = client.get("/embed?layers=routes&feature=campus&controls=0&legend=1"
+                          "&groups=transport&status=under-construction&lang=kk")
     assert response.status_code == 200
+
+
+def test_the_400_page_lists_groups_statuses_and_languages(client):
+    html = client.get("/?status=closed").get_data(as_text=True)
+    assert "<code>energy, transport</code>" in html
+    assert "<code>operating, under-construction, planned, historical, event</code>" in html
+    assert "<code>en, ru, kk, zh</code>" in html
 
 
 def test_pages_carry_the_oembed_discovery_link(client):

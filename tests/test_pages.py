@@ -40,7 +40,7 @@ def parse(html: str) -> Tags:
     return tags
 
 
-@pytest.mark.parametrize(("path", "count"), [("/", 6), ("/embed", 5)])
+@pytest.mark.parametrize(("path", "count"), [("/", 7), ("/embed", 6)])
 def test_page_loads_scripts_and_styles_only_from_the_app(client, path, count):
     response = client.get(path)
     assert response.status_code == 200
@@ -60,10 +60,12 @@ def test_page_has_no_inline_script(client, path):
     assert inline == [{"type": "application/json", "id": "mapapp-data"}]
 
 
-def test_viewport_allows_zooming(client):
-    tags = parse(client.get("/").get_data(as_text=True)).tags
+@pytest.mark.parametrize("path", ["/", "/embed", "/?lang=zh", "/embed?lang=ru"])
+def test_viewport_allows_zooming(client, path):
+    """folium's own page forbids zooming (maximum-scale=1, user-scalable=no); ours not."""
+    tags = parse(client.get(path).get_data(as_text=True)).tags
     [viewport] = [a["content"] for t, a in tags if t == "meta" and a.get("name") == "viewport"]
-    assert "user-scalable=no" not in viewport and "maximum-scale" not in viewport
+    assert "user-scalable" not in viewport and "maximum-scale" not in viewport
 
 
 def test_index_names_the_article_and_links_downloads(client):
@@ -96,7 +98,7 @@ def test_hostile_text_cannot_leave_the_data_block(data_copy: Path):
     html = create_app({"MAPAPP_DATA_DIR": str(data_copy)}).test_client().get("/").get_data(
         as_text=True)
     tags = parse(html)
-    assert [t for t, a in tags.tags if t == "script"] == ["script"] * 5
+    assert [t for t, a in tags.tags if t == "script"] == ["script"] * 6
     data = json.loads(tags.data_block)
     assert data["collections"][0]["features"][0]["properties"]["name"] == payload
     assert "<img" not in html

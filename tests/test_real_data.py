@@ -51,3 +51,12 @@ def test_the_article_source_links_to_its_publisher():
     assert source["date"] == "2024-07-02"
     assert source["citation"] == ("Xi Jinping, «Staying True to Our Shared Commitment…», "
                                   "Kazakhstanskaya Pravda / Kazinform, 2 July 2024")
+
+
+def test_every_citation_says_where_its_quote_starts():
+    """The reading panel orders the sentences of a paragraph by `offset`."""
+    catalogue = load_catalogue(REAL_DATA)
+    for collection in catalogue.collections:
+        for feature in collection.features:
+            for citation in feature["properties"]["citations"]:
+                assert isinstance(citation.get("offset"), int), feature["id"]

@@ -110,6 +110,10 @@ BROKEN_FEATURES = {
         "energy.geojson", lambda d: props(d)["citations"][0].update(source="blog"),
         "energy.geojson: feature 'wind-farm': field 'citations[0].source': "
         "'blog' is not in sources.json (article)"),
+    "citation with a negative offset": (
+        "energy.geojson", lambda d: props(d)["citations"][0].update(offset=-1),
+        "energy.geojson: feature 'wind-farm': field 'citations[0].offset': "
+        "must be the quote's character offset in its paragraph (an integer >= 0)"),
     "fact without URL": (
         "energy.geojson", lambda d: props(d)["facts"][0].update(source="a book"),
         "energy.geojson: feature 'wind-farm': field 'facts[0].source': "

@@ -4,21 +4,70 @@
  * data reaches the page through textContent, never as HTML, and only http(s) URLs
  * become links. Drawn elements carry data-feature-id / data-layer-id, and
  * <html data-map-state="ready"> is raised once every visible layer is drawn.
+ *
+ * Words of the interface go through _("…"): the data block carries their translation
+ * in the page's language (mapapp/i18n.py extracts the messages marked so). Other
+ * scripts (reader.js) register with mapapp.use(plugin) and get a small API.
  */
 (function () {
   "use strict";
 
   const data = JSON.parse(document.getElementById("mapapp-data").textContent);
+  const i18n = data.i18n || { lang: "en", messages: {}, languages: [] };
+  const LANG = i18n.lang;
+  const DATA_LANG = "en"; // the language of the data's own prose (summaries, notes, facts)
   const collections = new Map(data.collections.map((c) => [c.id, c]));
   const groups = new Map(); // collection id -> the folium FeatureGroup that draws it
+  const geoLayers = new Map(); // collection id -> the L.geoJSON layer holding its features
   const featureLayers = new Map(); // feature id -> the layer its popup is bound to
+  const featureIndex = new Map(); // feature id -> {feature, collection}
+  const groupIds = new Map((data.groups || []).map((g) => [g.name, g.id]));
   const controls = {}; // the controls added, by name, so the URL can hide them
+  const plugins = [];
   let theMap = null;
   let openFeature = null;
+  let filters = { groups: null, status: null }; // null: no filter; else a Set of ids
+  let pendingOpener = null; // the control a popup about to open returns focus to
+  let highlighted = [];
+  for (const collection of data.collections) {
+    for (const feature of collection.features) featureIndex.set(feature.id, { feature, collection });
+  }
+
+  /* ---- words: the interface's messages and the data's vocabulary ---- */
+
+  /* A message of the interface, with {name} placeholders filled from `values`. */
+  function _(message, values) {
+    let text = (i18n.messages && i18n.messages[message]) || message;
+    if (values) {
+      text = text.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
+    }
+    return text;
+  }
+
+  /* A word of the data (group, layer title, kind, status) in the page's language. */
+  function term(word) {
+    return (i18n.messages && i18n.messages[word]) || word;
+  }
+
+  /* The feature's name in the page's language, falling back to its `name` (English). */
+  function featureName(feature) {
+    const names = feature.properties.names || {};
+    return (LANG !== DATA_LANG && names[LANG]) || feature.properties.name;
+  }
+
+  function featureNameLang(feature) {
+    const names = feature.properties.names || {};
+    return LANG !== DATA_LANG && names[LANG] ? LANG : DATA_LANG;
+  }
+
+  function statusId(status) {
+    return String(status).replace(/ /g, "-");
+  }
+
   const PRECISION_TEXT = {
-    exact: "Exact site",
-    approximate: "Approximate location",
-    schematic: "Schematic route (drawn through known places, not a surveyed line)",
+    exact: _("Exact site"),
+    approximate: _("Approximate location"),
+    schematic: _("Schematic route (drawn through known places, not a surveyed line)"),
   };
 
   /* ---- small DOM helpers: text only, never innerHTML ---- */
@@ -45,8 +94,17 @@
     return el("a", { href: url, target: "_blank", rel: "noopener noreferrer" }, text ?? url);
   }
 
-  /* Controls start open only where they leave the map room to be seen. */
-  function roomy() {
+  function reducedMotion() {
+    return window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  }
+
+  /* Controls start open only where they leave the map room to be seen: the layer
+     control by the window's size, the legend (the larger) by the map's own. */
+  function roomy(map, width, height) {
+    if (map) {
+      const size = map.getSize();
+      return size.x >= width && size.y >= height;
+    }
     if (document.body.classList.contains("page-embed")) {
       return window.innerWidth >= 1000 && window.innerHeight >= 700;
     }
@@ -119,11 +177,18 @@
 
   /* ---- popups ---- */
 
-  function nativeNames(props) {
-    const names = props.names || {};
-    const spans = ["ru", "kk", "zh"]
-      .filter((lang) => names[lang] && names[lang] !== props.name)
-      .map((lang) => el("span", { lang }, names[lang]));
+  /* The feature's other names: English when the heading is not, then ru, kk, zh. */
+  function otherNames(feature) {
+    const props = feature.properties;
+    const names = { ...(props.names || {}), en: (props.names || {}).en || props.name };
+    const shown = featureName(feature);
+    const seen = new Set([shown]);
+    const spans = [];
+    for (const lang of ["en", "ru", "kk", "zh"]) {
+      if (!names[lang] || seen.has(names[lang])) continue;
+      seen.add(names[lang]);
+      spans.push(el("span", { lang }, names[lang]));
+    }
     if (!spans.length) return null;
     const line = el("p", { class: "mapapp-native-names" });
     spans.forEach((span, index) => {
@@ -135,31 +200,42 @@
 
   function facts(props) {
     if (!props.facts || !props.facts.length) return null;
-    const list = el("dl", { class: "mapapp-facts" });
+    const list = el("dl", { class: "mapapp-facts", lang: DATA_LANG });
     for (const fact of props.facts) {
       const source = isWebUrl(fact.source)
-        ? [" ", el("span", { class: "mapapp-fact-source" }, "(", link(fact.source, "source"), ")")]
+        ? [" ", el("span", { class: "mapapp-fact-source" }, "(",
+          el("span", { lang: LANG }, link(fact.source, _("source"))), ")")]
         : [];
       list.append(el("dt", {}, fact.label), el("dd", {}, fact.value, ...source));
     }
     return list;
   }
 
+  /* A quote stays in the language of the text it cites. */
   function citation(cite) {
     const source = data.sources[cite.source] || {};
     const reference = el("p", { class: "mapapp-cite" }, "— ",
-      link(source.url, source.citation || source.title || cite.source), `, ¶${cite.paragraph}`);
+      el("span", { lang: source.language || DATA_LANG },
+        link(source.url, source.citation || source.title || cite.source)),
+      `, ¶${cite.paragraph}`);
+    const quote = { lang: source.language || DATA_LANG };
+    if (isWebUrl(source.url)) quote.cite = source.url;
     return el("figure", { class: "mapapp-citation" },
-      el("blockquote", isWebUrl(source.url) ? { cite: source.url } : {}, cite.quote),
+      el("blockquote", quote, cite.quote),
       el("figcaption", {}, reference));
   }
 
+  function errorText(km) {
+    return _("±{km} km", { km });
+  }
+
   function precision(props) {
-    const parts = [el("strong", {}, "Location: "), PRECISION_TEXT[props.precision] || props.precision];
-    if (props.precision === "approximate" && props.error_km) parts.push(` (±${props.error_km} km)`);
+    const parts = [el("strong", {}, _("Location:"), " "),
+      PRECISION_TEXT[props.precision] || props.precision];
+    if (props.precision === "approximate" && props.error_km) parts.push(` (${errorText(props.error_km)})`);
     parts.push(".");
-    if (props.location_note) parts.push(" ", props.location_note);
-    const sources = el("p", { class: "mapapp-location-sources" }, "Geometry from: ");
+    if (props.location_note) parts.push(" ", el("span", { lang: DATA_LANG }, props.location_note));
+    const sources = el("p", { class: "mapapp-location-sources" }, _("Geometry from:"), " ");
     (props.location_sources || []).forEach((item, index) => {
       if (index) sources.append("; ");
       sources.append(link(item, item));
@@ -169,17 +245,20 @@
 
   function popupContent(collection, feature) {
     const props = feature.properties;
-    const meta = [props.kind, props.status, props.context ? "shown for context" : null]
-      .filter(Boolean).join(" · ");
-    return el("article", { class: "mapapp-popup", "data-popup-for": feature.id },
-      el("h2", { class: "mapapp-name" }, props.name),
-      nativeNames(props),
-      el("p", { class: "mapapp-meta" }, `${collection.title} · ${meta}`),
-      el("p", { class: "mapapp-summary" }, props.summary),
-      facts(props),
-      el("section", { class: "mapapp-citations", "aria-label": "In the article" },
-        ...(props.citations || []).map(citation)),
-      precision(props));
+    const meta = [term(collection.title), term(props.kind), term(props.status),
+      props.context ? _("shown for context") : null].filter(Boolean).join(" · ");
+    const heading = `mapapp-popup-${feature.id}`;
+    return el("article", { class: "mapapp-popup", "data-popup-for": feature.id,
+      "aria-labelledby": heading, tabindex: "-1" },
+    el("h2", { class: "mapapp-name", id: heading, lang: featureNameLang(feature) },
+      featureName(feature)),
+    otherNames(feature),
+    el("p", { class: "mapapp-meta" }, meta),
+    el("p", { class: "mapapp-summary", lang: DATA_LANG }, props.summary),
+    facts(props),
+    el("section", { class: "mapapp-citations", "aria-label": _("In the article") },
+      ...(props.citations || []).map(citation)),
+    precision(props));
   }
 
   /* ---- layers ---- */
@@ -188,7 +267,8 @@
     const collection = collections.get(options.collection);
     groups.set(collection.id, group);
     const layer = L.geoJSON(collection.features, {
-      style: (feature) => lineStyle(collection, feature),
+      /* L.geoJSON styles every layer it makes, points too: points keep their own. */
+      style: (feature) => (/Point$/.test(feature.geometry.type) ? {} : lineStyle(collection, feature)),
       pointToLayer: (feature, latlng) => pointLayer(collection, feature, latlng),
       onEachFeature: (feature, drawn) => {
         drawn.bindPopup(() => popupContent(collection, feature),
@@ -197,7 +277,226 @@
         tag(drawn, feature, collection.id);
       },
     });
+    geoLayers.set(collection.id, layer);
     group.addLayer(layer);
+  }
+
+  /* Popups fit a phone: never wider than the map leaves room for, and kept clear of
+     the zoom buttons (left) and, on a small map, of the layer button (top). */
+  function fitPopups() {
+    const size = theMap.getSize();
+    const room = size.x - 56 - 12 - 60; // the paddings, and the popup's own frame
+    featureLayers.forEach((drawn) => {
+      const options = drawn.getPopup().options;
+      options.maxWidth = Math.max(160, Math.min(380, room));
+      options.minWidth = Math.min(240, options.maxWidth);
+      options.autoPanPaddingTopLeft = L.point(56, size.x < 700 ? 56 : 12);
+      options.autoPanPaddingBottomRight = L.point(12, 12);
+    });
+  }
+
+  /* ---- filters: groups= and status= keep only some features of the shown layers ---- */
+
+  function passesFilters(id) {
+    const { feature, collection } = featureIndex.get(id);
+    if (filters.groups && !filters.groups.has(groupIds.get(collection.group))) return false;
+    if (filters.status && !filters.status.has(statusId(feature.properties.status))) return false;
+    return true;
+  }
+
+  /* Draws the features that pass the filters; the open feature is always drawn. */
+  function applyFilters() {
+    let changed = false;
+    for (const [collectionId, layer] of geoLayers) {
+      for (const feature of collections.get(collectionId).features) {
+        const drawn = featureLayers.get(feature.id);
+        const show = feature.id === openFeature || passesFilters(feature.id);
+        if (show === layer.hasLayer(drawn)) continue;
+        if (show) layer.addLayer(drawn);
+        else layer.removeLayer(drawn);
+        changed = true;
+      }
+    }
+    if (changed) shownChanged();
+    document.querySelectorAll("fieldset[data-group]").forEach((fieldset) => {
+      const out = Boolean(filters.groups && !filters.groups.has(fieldset.dataset.group));
+      fieldset.querySelectorAll("input").forEach((input) => { input.disabled = out; });
+      fieldset.classList.toggle("mapapp-filtered-out", out);
+    });
+    if (highlighted.length) highlight(highlighted);
+  }
+
+  function setFilters(next) {
+    filters = {
+      groups: next.groups ? new Set(next.groups) : null,
+      status: next.status ? new Set(next.status) : null,
+    };
+    applyFilters();
+    writeUrl();
+  }
+
+  function currentFilters() {
+    return {
+      groups: filters.groups ? [...filters.groups] : null,
+      status: filters.status ? [...filters.status] : null,
+    };
+  }
+
+  /* Is the feature on the map now (its layer shown, the filters passed)? */
+  function isShown(id) {
+    const entry = featureIndex.get(id);
+    if (!entry || !theMap) return false;
+    return theMap.hasLayer(groups.get(entry.collection.id)) &&
+      geoLayers.get(entry.collection.id).hasLayer(featureLayers.get(id));
+  }
+
+  /* The features on the map, by layer in catalogue order: what the list view shows. */
+  function shownByLayer() {
+    return data.collections
+      .filter((collection) => theMap.hasLayer(groups.get(collection.id)))
+      .map((collection) => ({ collection, features: collection.features.filter((f) => isShown(f.id)) }))
+      .filter((entry) => entry.features.length);
+  }
+
+  function shownChanged() {
+    document.dispatchEvent(new CustomEvent("mapapp:shownchange"));
+  }
+
+  /* ---- moving to features, highlighting them, opening their popups ---- */
+
+  function elementsOf(drawn) {
+    const found = [];
+    const visit = (layer) => {
+      if (layer.eachLayer) layer.eachLayer(visit);
+      else if (layer.getElement && layer.getElement() &&
+        !(layer.options.className || "").includes("mapapp-halo")) found.push(layer.getElement());
+    };
+    visit(drawn);
+    return found;
+  }
+
+  /* Marks the features `ids` on the map (a thicker, darker outline), and only them. */
+  function highlight(ids) {
+    document.querySelectorAll(".mapapp-highlight").forEach((node) => {
+      node.classList.remove("mapapp-highlight");
+    });
+    highlighted = [...ids];
+    for (const id of highlighted) {
+      const drawn = featureLayers.get(id);
+      if (!drawn || !isShown(id)) continue;
+      elementsOf(drawn).forEach((node) => node.classList.add("mapapp-highlight"));
+      if (drawn.bringToFront) drawn.bringToFront();
+    }
+  }
+
+  function boundsOf(ids) {
+    const bounds = L.latLngBounds([]);
+    for (const id of ids) {
+      const drawn = featureLayers.get(id);
+      if (drawn) bounds.extend(drawn.getBounds ? drawn.getBounds() : drawn.getLatLng());
+    }
+    return bounds;
+  }
+
+  /* Makes a feature visible: its layer on, and drawn even if the filters leave it out. */
+  function reveal(id) {
+    const entry = featureIndex.get(id);
+    if (!theMap.hasLayer(groups.get(entry.collection.id))) setLayerVisible(entry.collection.id, true);
+  }
+
+  /* Moves the map to the features `ids` (all of them in view), then opens the popup
+     of `id`. With `opener`, focus moves into the popup and comes back to `opener`
+     when it closes. */
+  function focusFeature(id, options = {}) {
+    if (!featureIndex.has(id) || !theMap) return;
+    const ids = options.ids && options.ids.length ? options.ids : [id];
+    ids.forEach(reveal);
+    if (openFeature !== id) {
+      openFeature = id; // drawn even when filtered out, like its layer
+      applyFilters();
+    }
+    const bounds = boundsOf(ids);
+    const open = () => {
+      const drawn = featureLayers.get(id);
+      if (drawn.isPopupOpen()) { // already open: take focus, keep the way back
+        const popup = drawn.getPopup();
+        if (options.opener) popup.mapappOpener = options.opener;
+        const content = popup.getElement().querySelector("[data-popup-for]");
+        if (content) content.focus({ preventScroll: true });
+        document.dispatchEvent(new CustomEvent("mapapp:popupopen", { detail: { id, element: content } }));
+        return;
+      }
+      pendingOpener = options.opener || null;
+      drawn.openPopup();
+      pendingOpener = null;
+    };
+    if (!bounds.isValid()) {
+      open();
+      return;
+    }
+    /* Room above and beside the features for the popup that opens over the first, so
+       that its auto-pan does not push the others out of view. */
+    const size = theMap.getSize();
+    const side = Math.round(Math.min(220, size.x / 4));
+    const view = { paddingTopLeft: [side, Math.round(Math.min(440, size.y * 0.55))],
+      paddingBottomRight: [side, 30], maxZoom: ids.length > 1 ? 8 : 9 };
+    if (reducedMotion() || options.animate === false) {
+      theMap.fitBounds(bounds, { ...view, animate: false });
+      open();
+      return;
+    }
+    let done = false;
+    const once = () => {
+      if (done) return;
+      done = true;
+      open();
+    };
+    theMap.once("moveend", once);
+    setTimeout(once, 1200); // a move to where the map already is may end at once, or not at all
+    theMap.flyToBounds(bounds, { ...view, duration: 0.6 });
+  }
+
+  function onPopupOpen(event) {
+    const element = event.popup.getElement();
+    const content = element.querySelector("[data-popup-for]");
+    openFeature = content ? content.dataset.popupFor : null;
+    /* Opened by a control (list, search, panel): focus goes back to it; by a click on
+       the map: to the map. */
+    event.popup.mapappOpener = pendingOpener || theMap.getContainer();
+    element.setAttribute("role", "dialog");
+    if (content) element.setAttribute("aria-labelledby", content.getAttribute("aria-labelledby"));
+    const close = element.querySelector(".leaflet-popup-close-button");
+    if (close) {
+      close.setAttribute("aria-label", _("Close"));
+      close.setAttribute("title", _("Close"));
+    }
+    element.addEventListener("keydown", (key) => {
+      if (key.key === "Escape") {
+        key.stopPropagation();
+        theMap.closePopup(event.popup);
+      }
+    });
+    if (content && !starting) content.focus({ preventScroll: true });
+    document.dispatchEvent(new CustomEvent("mapapp:popupopen",
+      { detail: { id: openFeature, element: content } }));
+    writeUrl();
+  }
+
+  function onPopupClose(event) {
+    const closed = openFeature;
+    const opener = event.popup.mapappOpener;
+    event.popup.mapappOpener = null;
+    const element = event.popup.getElement();
+    const focusWasInside = !document.activeElement || document.activeElement === document.body ||
+      (element && element.contains(document.activeElement));
+    openFeature = null;
+    if (opener && focusWasInside) { // an element, or a function that knows where focus goes
+      if (typeof opener === "function") opener();
+      else if (opener.isConnected) opener.focus();
+    }
+    if (closed && !passesFilters(closed)) applyFilters();
+    document.dispatchEvent(new CustomEvent("mapapp:popupclose", { detail: { id: closed } }));
+    writeUrl();
   }
 
   function swatch(collection, colour) {
@@ -209,15 +508,17 @@
     options: { position: "topright" },
     onAdd(map) {
       const box = el("details", { class: "mapapp-layers leaflet-bar", open: roomy() ? "" : null },
-        el("summary", {}, "Layers"));
+        el("summary", {}, _("Layers")));
       for (const group of this.options.groups) {
-        const fieldset = el("fieldset", {}, el("legend", {}, group.group));
+        const fieldset = el("fieldset", { "data-group": groupIds.get(group.group) || "" },
+          el("legend", {}, term(group.group),
+            el("span", { class: "mapapp-filter-note" }, " ", _("(filtered out)"))));
         for (const id of group.collections) {
           const collection = collections.get(id);
           const input = el("input", { type: "checkbox", "data-collection": id });
           input.checked = map.hasLayer(groups.get(id));
           input.addEventListener("change", () => setLayerVisible(id, input.checked));
-          fieldset.append(el("label", {}, input, swatch(collection), collection.title));
+          fieldset.append(el("label", {}, input, swatch(collection), term(collection.title)));
         }
         box.append(fieldset);
       }
@@ -243,6 +544,8 @@
     document.querySelectorAll(`input[data-collection="${id}"]`).forEach((input) => {
       input.checked = visible;
     });
+    if (visible && highlighted.length) highlight(highlighted);
+    shownChanged();
     writeUrl();
   }
 
@@ -274,33 +577,33 @@
 
   const Legend = L.Control.extend({
     options: { position: "bottomleft" },
-    onAdd() {
+    onAdd(map) {
       const list = el("ul", { class: "mapapp-legend-layers" });
       for (const collection of collections.values()) {
         const by = collection.style.color_by;
         if (by) {
           for (const [value, colour] of Object.entries(by.values)) {
-            list.append(legendItem(legendKey(colour), `${collection.title}: ${value}`));
+            list.append(legendItem(legendKey(colour), `${term(collection.title)}: ${term(value)}`));
           }
         } else {
           const points = collection.features.every((f) => /Point$/.test(f.geometry.type));
-          list.append(legendItem(legendKey(collection.style.color, points), collection.title));
+          list.append(legendItem(legendKey(collection.style.color, points), term(collection.title)));
         }
       }
       const grey = "#444444";
       const symbols = el("ul", { class: "mapapp-legend-symbols" },
         legendItem(svg([["line", { x1: 2, y1: 7, x2: 26, y2: 7, stroke: grey, "stroke-width": 4 }]]),
-          "Route traced from mapped geometry"),
+          _("Route traced from mapped geometry")),
         legendItem(svg([["line", { x1: 2, y1: 7, x2: 26, y2: 7, stroke: grey, "stroke-width": 4,
-          "stroke-dasharray": "6 4" }]]), "Schematic route through known places"),
+          "stroke-dasharray": "6 4" }]]), _("Schematic route through known places")),
         legendItem(svg([["circle", { cx: 14, cy: 7, r: 5, fill: grey, stroke: "#fff", "stroke-width": 2 }]]),
-          "Exact site"),
+          _("Exact site")),
         legendItem(svg([["circle", { cx: 14, cy: 7, r: 6.5, fill: grey, "fill-opacity": 0.15, stroke: "none" }],
           ["circle", { cx: 14, cy: 7, r: 4, fill: "#fff", stroke: grey, "stroke-width": 2,
             "stroke-dasharray": "2 1.5" }]]),
-          "Approximate location; the halo is the stated error"));
-      const box = el("details", { class: "mapapp-legend leaflet-bar", open: roomy() ? "" : null },
-        el("summary", {}, "Legend"), list, symbols);
+          _("Approximate location; the halo is the stated error")));
+      const box = el("details", { class: "mapapp-legend leaflet-bar", open: roomy(map, 1000, 700) ? "" : null },
+        el("summary", {}, _("Legend")), list, symbols);
       L.DomEvent.disableClickPropagation(box);
       L.DomEvent.disableScrollPropagation(box);
       return box;
@@ -317,7 +620,7 @@
     options: { position: "topleft" },
     onAdd(map) {
       const button = el("button", { type: "button", class: "mapapp-fullscreen",
-        "aria-label": "Full screen", title: "Full screen", "aria-pressed": "false" },
+        "aria-label": _("Full screen"), title: _("Full screen"), "aria-pressed": "false" },
         svg([["path", { d: "M3 5V2h4M21 2h4v3M25 9v3h-4M7 12H3V9", fill: "none",
           stroke: "currentColor", "stroke-width": 2 }]]));
       const container = map.getContainer();
@@ -364,14 +667,28 @@
      server, so the page checks them too (and the view, which no server sees). */
   function readUrl() {
     const params = new URLSearchParams(location.search);
-    const layers = params.has("layers") ? params.get("layers").split(",").filter(Boolean) : null;
+    const list = (name) => (params.has(name) ? params.get(name).split(",").filter(Boolean) : null);
+    const layers = list("layers");
+    const groupList = list("groups");
+    const statusList = list("status");
     let [view, error] = parseView(decodeURIComponent(location.hash.slice(1)));
     const unknownLayer = (layers || []).find((id) => !collections.has(id));
+    const unknownGroup = (groupList || []).find((id) => !(data.groups || []).some((g) => g.id === id));
+    const unknownStatus = (statusList || []).find((id) => !(data.statuses || []).some((s) => s.id === id));
     const feature = params.get("feature");
+    const lang = params.get("lang");
+    const languages = (i18n.languages || []).map((language) => language.code);
     if (unknownLayer) error = `unknown layer '${unknownLayer}' in layers=`;
     else if (feature && !featureLayers.has(feature)) error = `unknown feature '${feature}' in feature=`;
+    else if (unknownGroup) error = `unknown group '${unknownGroup}' in groups=`;
+    else if (unknownStatus) error = `unknown status '${unknownStatus}' in status=`;
+    else if (lang !== null && !languages.includes(lang)) {
+      error = `lang='${lang}' must be one of ${languages.join(", ")}`;
+    }
     return { layers: unknownLayer ? null : layers, feature, view, error,
-      controls: params.get("controls") !== "0", legend: params.get("legend") !== "0" };
+      controls: params.get("controls") !== "0", legend: params.get("legend") !== "0",
+      groups: unknownGroup ? null : groupList, status: unknownStatus ? null : statusList,
+      lang: languages.includes(lang) ? lang : null };
   }
 
   /* The query of a state, in the fixed order mapapp/embedcode.py state_query uses. */
@@ -381,7 +698,22 @@
     if (state.feature) parts.push(`feature=${state.feature}`);
     if (state.controls === false) parts.push("controls=0");
     if (state.legend === false) parts.push("legend=0");
+    if (state.groups) parts.push(`groups=${state.groups.join(",")}`);
+    if (state.status) parts.push(`status=${state.status.join(",")}`);
+    if (state.lang) parts.push(`lang=${state.lang}`);
     return parts.length ? `?${parts.join("&")}` : "";
+  }
+
+  /* The link to a page ("index" or "embed") showing `state`, in `lang` (by default the
+     state's own `lang=`): the app's route with `?lang=`, or the export's file of that
+     language (index.ru.html). */
+  function pageHref(variant, state, lang) {
+    const links = data.links || { index: "./", embed: "embed", files: null };
+    const fragment = state.fragment || "";
+    if (links.files) {
+      return links.files[variant][lang || state.lang || LANG] + stateQuery({ ...state, lang: null }) + fragment;
+    }
+    return links[variant] + stateQuery({ ...state, lang: lang || state.lang }) + fragment;
   }
 
   function viewFragment() {
@@ -391,7 +723,12 @@
     return `#${zoom}/${centre.lat.toFixed(digits)}/${centre.lng.toFixed(digits)}`;
   }
 
-  /* What the reader sees now: layers (null when all are on), open feature, view. */
+  function inDataOrder(set, list) {
+    return set ? (list || []).filter((item) => set.has(item.id)).map((item) => item.id) : null;
+  }
+
+  /* What the reader sees now: layers (null when all are on), open feature, filters
+     (null when off), the language asked in the URL (null: the browser's), view. */
   function currentState() {
     const layers = visibleLayers();
     const url = readUrl();
@@ -400,6 +737,9 @@
       feature: openFeature,
       controls: url.controls,
       legend: url.legend,
+      groups: inDataOrder(filters.groups, data.groups),
+      status: inDataOrder(filters.status, data.statuses),
+      lang: url.lang,
       fragment: viewFragment(),
     };
   }
@@ -414,9 +754,67 @@
 
   function showError(message) {
     const box = el("div", { class: "mapapp-error", role: "alert" },
-      el("strong", {}, "This map URL has a wrong value: "), message);
+      el("strong", {}, _("This map URL has a wrong value:"), " "), message);
     theMap.getContainer().append(box);
     document.documentElement.setAttribute("data-map-state", "error");
+  }
+
+  /* The export has a file per language: a `lang=` naming another one goes there. */
+  function otherLanguageFile(url, variant) {
+    const files = data.links && data.links.files;
+    if (!files || !url.lang || url.lang === LANG) return null;
+    const params = new URLSearchParams(location.search);
+    params.delete("lang");
+    const query = params.toString();
+    return files[variant][url.lang] + (query ? `?${query}` : "") + location.hash;
+  }
+
+  /* ---- the built-in basemap: country outlines when tiles cannot be loaded ---- */
+
+  /* (Quote marks stay out of regular expressions here: Babel's extractor reads this file.) */
+  const HTML_ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", "\u0022": "&quot;" };
+  function escapeHtml(text) {
+    return String(text).replace(/[&<>\u0022]/g, (character) => HTML_ESCAPES[character]);
+  }
+
+  let basemapRequested = false;
+  function drawBasemap() {
+    if (basemapRequested || !data.basemap) return;
+    basemapRequested = true;
+    const pane = theMap.createPane("mapapp-basemap");
+    pane.style.zIndex = 150; // below the tiles (200): tiles that load cover it
+    pane.style.pointerEvents = "none";
+    fetch(data.basemap)
+      .then((response) => (response.ok ? response.json() : Promise.reject(new Error(response.statusText))))
+      .then((outlines) => {
+        L.geoJSON(outlines, {
+          pane: "mapapp-basemap", interactive: false,
+          style: { color: "#8e9aa3", weight: 1, opacity: 1, fill: true, fillColor: "#f6f4ee",
+            fillOpacity: 1, className: "mapapp-basemap-country" },
+          attribution: escapeHtml(_("Country outlines:")) +
+            " <a href=\"https://www.naturalearthdata.com/\">Natural Earth</a>",
+        }).addTo(theMap);
+        document.documentElement.setAttribute("data-basemap", "drawn");
+      })
+      .catch(() => document.documentElement.setAttribute("data-basemap", "failed"));
+  }
+
+  /* The outlines are fetched only when tiles fail, or none has loaded after a while. */
+  function watchTiles(map) {
+    const tiles = [];
+    map.eachLayer((layer) => {
+      if (layer instanceof L.TileLayer) tiles.push(layer);
+    });
+    if (!tiles.length) {
+      drawBasemap();
+      return;
+    }
+    let loaded = false;
+    tiles.forEach((layer) => {
+      layer.on("tileerror", drawBasemap);
+      layer.on("tileload", () => { loaded = true; });
+    });
+    setTimeout(() => { if (!loaded) drawBasemap(); }, 6000);
   }
 
   /* ---- embed: credit line, no scroll trap, height to the host page ---- */
@@ -425,9 +823,10 @@
     options: { position: "bottomright" },
     onAdd() {
       const article = Object.values(data.sources)[0];
-      this.fullMap = el("a", { href: "./", target: "_blank", rel: "noopener" }, "Full map");
+      this.fullMap = el("a", { href: pageHref("index", {}), target: "_blank", rel: "noopener" },
+        _("Full map"));
       return el("div", { class: "mapapp-credit" }, this.fullMap, " · ",
-        link(article.url, "The article"));
+        link(article.url, _("The article")));
     },
   });
 
@@ -443,7 +842,7 @@
     const credit = new Credit().addTo(map);
     document.addEventListener("mapapp:statechange", (event) => {
       const state = { ...event.detail, controls: true, legend: true };
-      credit.fullMap.href = `./${stateQuery(state)}${event.detail.fragment}`;
+      credit.fullMap.href = pageHref("index", state);
     });
     /* Wheel zoom only once the reader has chosen the map, so the host page scrolls. */
     map.scrollWheelZoom.disable();
@@ -456,50 +855,96 @@
     postHeight();
   }
 
+  /* Names for Leaflet's own controls, in the page's language. */
+  function nameControls(map) {
+    const container = map.getContainer();
+    container.setAttribute("role", "region");
+    container.setAttribute("aria-label",
+      _("Map: arrow keys move it, plus and minus zoom; the list of places reaches every feature"));
+    for (const [selector, label] of [[".leaflet-control-zoom-in", _("Zoom in")],
+      [".leaflet-control-zoom-out", _("Zoom out")]]) {
+      const button = container.querySelector(selector);
+      if (button) {
+        button.setAttribute("aria-label", label);
+        button.setAttribute("title", label);
+      }
+    }
+  }
+
   /* ---- start ---- */
+
+  let starting = false;
 
   function start(map, options) {
     theMap = map;
+    starting = true;
     document.querySelectorAll(".mapapp-swatch").forEach((node) => {
       node.style.background = node.dataset.colour;
     });
     const url = readUrl();
+    const variant = options.mode === "embed" ? "embed" : "index";
+    const elsewhere = url.error ? null : otherLanguageFile(url, variant);
+    if (elsewhere) {
+      location.replace(elsewhere);
+      return;
+    }
+    map.on("popupopen", onPopupOpen);
+    map.on("popupclose", onPopupClose);
+    filters = {
+      groups: url.groups ? new Set(url.groups) : null,
+      status: url.status ? new Set(url.status) : null,
+    };
     /* The open feature's layer is shown even when layers= leaves it out. */
     const visible = new Set(url.layers || groups.keys());
     if (url.feature && featureLayers.has(url.feature)) {
-      visible.add(data.collections.find((c) => c.features.some((f) => f.id === url.feature)).id);
+      visible.add(featureIndex.get(url.feature).collection.id);
+      openFeature = url.feature; // drawn even when the filters leave it out
     }
     writing = true;
     for (const id of groups.keys()) setLayerVisible(id, visible.has(id));
+    applyFilters();
     if (url.view) map.setView([url.view.lat, url.view.lon], url.view.zoom, { animate: false });
     else map.fitBounds(options.bounds, { animate: false, padding: [12, 12] });
+    fitPopups();
+    map.on("resize", fitPopups);
     if (url.feature && featureLayers.has(url.feature)) {
       /* A view in the URL is kept exactly: the popup must not pan the map away from it. */
       const popup = featureLayers.get(url.feature).getPopup();
       popup.options.autoPan = !url.view;
       featureLayers.get(url.feature).openPopup();
       popup.options.autoPan = true;
-      openFeature = url.feature;
     }
     writing = false;
-    map.on("popupopen", (event) => {
-      const content = event.popup.getElement().querySelector("[data-popup-for]");
-      openFeature = content ? content.dataset.popupFor : null;
-      writeUrl();
-    });
-    map.on("popupclose", () => {
-      openFeature = null;
-      writeUrl();
-    });
     map.on("moveend", writeUrl);
+    nameControls(map);
     if (options.mode === "embed") setUpEmbed(map, url);
+    watchTiles(map);
+    for (const plugin of plugins) plugin(api, { mode: options.mode, url });
+    starting = false;
     writeUrl();
     if (url.error) showError(url.error);
     else document.documentElement.setAttribute("data-map-state", "ready");
   }
 
+  /* Other scripts (reader.js) run once the map has started, before it says ready. */
+  function use(plugin) {
+    plugins.push(plugin);
+  }
+
+  /* What plugins may use: words, the data, and a few ways to move the map. */
+  const api = {
+    data, lang: LANG, _, term, el, link, featureName, featureNameLang, statusId,
+    feature: (id) => featureIndex.get(id),
+    isShown, shownByLayer, passesFilters, filters: currentFilters, setFilters,
+    focusFeature, highlight, currentState, stateQuery, pageHref,
+    openFeature: () => openFeature,
+    map: () => theMap,
+    resize: () => theMap && theMap.invalidateSize(),
+    reducedMotion,
+  };
+
   window.mapapp = {
-    registerLayer, addLayerControl, addLegend, addFullscreen, start,
-    currentState, stateQuery,
+    registerLayer, addLayerControl, addLegend, addFullscreen, start, use,
+    currentState, stateQuery, pageHref, focusFeature, highlight,
   };
 })();

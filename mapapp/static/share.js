@@ -52,7 +52,7 @@
       target.select();
       document.execCommand("copy");
     }
-    status.textContent = `${button.dataset.what} copied.`;
+    status.textContent = button.dataset.copied;
   }
 
   opener.addEventListener("click", () => {

@@ -17,7 +17,7 @@ from mapapp.errors import AppError
 from mapapp.fastpath import FastPath
 from mapapp.mapbuild import Tiles
 from mapapp.openapi import openapi_document
-from mapapp.pages import build_pages, page_globals
+from mapapp.pages import build_pages, iframe_titles, page_globals
 from mapapp.security import SecurityHeaders, parse_frame_ancestors, tile_source
 from mapapp.settings import bundled_dir, load_settings
 from mapapp.state import AppState
@@ -72,7 +72,7 @@ def build_state(app: Flask, previous: AppState | None = None) -> AppState:
         feature_bodies=api.build_feature_bodies(catalogue),
         downloads=Downloads(catalogue),
         openapi=openapi_document(catalogue),
-        iframe_title=page_context["iframe_title"],
+        iframe_titles=iframe_titles(catalogue),
     )
 
 

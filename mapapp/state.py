@@ -21,7 +21,7 @@ class AppState:
     feature_bodies: dict[str, tuple[bytes, ...]]
     downloads: Downloads
     openapi: dict[str, Any]
-    iframe_title: str
+    iframe_titles: dict[str, str]  # by language
 
 
 def current_state() -> AppState:

@@ -18,7 +18,7 @@ from mapapp.embedcode import SITE_TITLE, oembed_response, parse_oembed_request
 from mapapp.errors import NotFound
 from mapapp.fastpath import IMMUTABLE, REVALIDATE, ready
 from mapapp.i18n import negotiate
-from mapapp.pages import iframe_titles, page_key
+from mapapp.pages import page_key
 from mapapp.state import current_state
 from mapapp.viewstate import EMBED_PARAMETERS, PAGE_PARAMETERS, parse_view_state
 
@@ -63,7 +63,7 @@ def embed() -> Response:
 def oembed() -> Response:
     state = current_state()
     answer = oembed_response(parse_oembed_request(request.args.to_dict(flat=False)),
-                             base_url(), state.catalogue, iframe_titles(state.catalogue))
+                             base_url(), state.catalogue, state.iframe_titles)
     return Response(dumps(answer), mimetype="application/json")
 
 

@@ -7,6 +7,7 @@ it while the old ones finish their requests, so every worker serves the old data
 the new, never a mix. Data that fails the checks is refused and the old data stays.
 """
 
+import gc
 import os
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
@@ -32,3 +33,10 @@ def on_reload(server) -> None:  # gunicorn hook, in the master, before new worke
         return
     server.log.info("data reloaded: version %s, %d features",
                     state.catalogue.version, state.catalogue.feature_count)
+
+
+def pre_fork(server, worker) -> None:  # gunicorn hook, in the master
+    """Move everything the master built (the catalogue, pages, libraries) out of the
+    garbage collector's reach: workers then never pause to scan it, and its memory pages
+    stay shared with the master instead of being copied by the collector's writes."""
+    gc.freeze()

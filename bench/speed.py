@@ -97,14 +97,11 @@ def ready_times(url: str, loads: int = 10) -> tuple[float, dict[str, int]]:
     return statistics.median(times), weights
 
 
-def gzip_weight(urls: list[str]) -> int:
-    """What the same resources weigh fetched with Accept-Encoding: gzip (body bytes)."""
-    total = 0
-    for url in urls:
-        request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
-        with urllib.request.urlopen(request) as response:
-            total += len(response.read())
-    return total
+def gzip_size(url: str) -> int:
+    """What a resource weighs fetched with Accept-Encoding: gzip (body bytes)."""
+    request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
+    with urllib.request.urlopen(request) as response:
+        return len(response.read())
 
 
 def folium_default_weight() -> tuple[int, int, int]:
@@ -146,8 +143,8 @@ def main() -> int:
             results["app"] = wrk(app_base, ["/embed", items], args.connections, args.seconds)
             memory = [rss_mib(app_process.pid)] + [rss_mib(p) for p in children(app_process.pid)]
             ready_ms, weights = ready_times(app_base + "/embed")
+            gzipped = {url: gzip_size(url) for url in weights}
             static_ready_ms, _ = ready_times(static_base + "/embed.html")
-            ours_gzip = gzip_weight(list(weights))
         results["static"] = wrk(static_base, ["/embed.html", f"/data/{args.collection}.geojson"],
                                 args.connections, args.seconds)
         with gunicorn(naive) as (naive_base, _):
@@ -159,13 +156,22 @@ def main() -> int:
     print(f"\nChromium, /embed, navigation to ready, median of 10: app {ready_ms:.0f} ms, "
           f"static export {static_ready_ms:.0f} ms (target < 500 ms)")
     html_gz, folium_raw, folium_gz = folium_default_weight()
-    wire = sum(weights.values())
-    print(f"page weight of /embed: {wire / 1024:.1f} KiB on the wire as Chromium asked "
-          f"(brotli), {ours_gzip / 1024:.1f} KiB gzip, {len(weights)} requests")
-    print(f"folium default page, same data: {(html_gz + folium_gz) / 1024:.1f} KiB gzip "
+    folium_total = html_gz + folium_gz
+    # With tiles blocked the page fetches its outline basemap, which stands in for the
+    # tiles; with tiles it does not. Both are shown; the comparison leaves tiles out.
+    fallback = [url for url in weights if "basemap" in url]
+    page_urls = [url for url in weights if url not in fallback]
+    wire = sum(weights[url] for url in page_urls)
+    ours_gzip = sum(gzipped[url] for url in page_urls)
+    fallback_gzip = sum(gzipped[url] for url in fallback)
+    print(f"page weight of /embed: {ours_gzip / 1024:.1f} KiB gzip, {len(page_urls)} requests "
+          f"({wire / 1024:.1f} KiB on the wire as Chromium asked, brotli); the outline basemap "
+          f"fetched when tiles fail adds {fallback_gzip / 1024:.1f} KiB gzip")
+    print(f"folium default page, same data: {folium_total / 1024:.1f} KiB gzip "
           f"(HTML {html_gz / 1024:.1f} KiB + assets {folium_gz / 1024:.1f} KiB gzip, "
           f"{folium_raw / 1024:.0f} KiB raw; not counted: {', '.join(NOT_ON_NPM)})")
-    print(f"ratio ours/folium (gzip) {ours_gzip / (html_gz + folium_gz):.2f} (target <= 0.5)")
+    print(f"ratio ours/folium (gzip) {ours_gzip / folium_total:.2f} (target <= 0.5); "
+          f"with the basemap fallback {(ours_gzip + fallback_gzip) / folium_total:.2f}")
     print(f"\nresident memory: master {memory[0]:.0f} MiB, workers "
           + ", ".join(f"{m:.0f} MiB" for m in memory[1:]))
     return 0

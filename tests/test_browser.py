@@ -83,3 +83,9 @@ def test_page_loads_only_from_the_app(site, visit):
     sources = record.page.eval_on_selector_all(
         "script[src], link[rel=stylesheet]", "nodes => nodes.map(n => n.src || n.href)")
     assert sources and all(urlsplit(s).hostname in ("127.0.0.1",) for s in sources)
+
+
+def test_ready_is_marked_for_measurement(site, visit):
+    page = visit(site.url("/embed")).page
+    ready = page.evaluate("performance.getEntriesByName('mapapp:ready')[0].startTime")
+    assert 0 < ready < 60000

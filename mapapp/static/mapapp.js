@@ -923,7 +923,10 @@
     starting = false;
     writeUrl();
     if (url.error) showError(url.error);
-    else document.documentElement.setAttribute("data-map-state", "ready");
+    else {
+      performance.mark("mapapp:ready"); // navigation to ready, for measurements
+      document.documentElement.setAttribute("data-map-state", "ready");
+    }
   }
 
   /* Other scripts (reader.js) run once the map has started, before it says ready. */

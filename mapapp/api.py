@@ -13,6 +13,7 @@ from flask import Blueprint, Response, current_app, request
 
 from mapapp.catalogue import Catalogue
 from mapapp.downloads import Download
+from mapapp.errors import single_values
 from mapapp.fastpath import REVALIDATE, ready
 from mapapp.features import (
     F_JSON,
@@ -33,7 +34,6 @@ from mapapp.features import (
     landing_document,
     page_of,
     parse_items_query,
-    single_values,
 )
 from mapapp.state import current_state
 

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from mapapp.catalogue import Catalogue
-from mapapp.errors import BadParameter, NotFound
+from mapapp.errors import BadParameter, NotFound, single_values
 from mapapp.i18n import N_, translate
 from mapapp.viewstate import (
     EMBED_PARAMETERS,
@@ -89,13 +89,7 @@ def _positive(name: str, value: str | None) -> int | None:
 
 def parse_oembed_request(args: dict[str, list[str]]) -> OEmbedRequest:
     """Checks `url`, `maxwidth`, `maxheight`, `format` (json only: 501 otherwise)."""
-    allowed = ("url", "maxwidth", "maxheight", "format")
-    for name, values in args.items():
-        if name not in allowed:
-            raise BadParameter(f"unknown parameter {name!r}; oEmbed takes {', '.join(allowed)}")
-        if len(values) > 1:
-            raise BadParameter(f"parameter {name!r} is given {len(values)} times")
-    single = {name: values[0] for name, values in args.items()}
+    single = single_values(args, ("url", "maxwidth", "maxheight", "format"), "/oembed")
     if single.get("format", "json") != "json":
         raise FormatNotImplemented(f"format {single['format']!r} is not served; use json")
     if not single.get("url"):
@@ -116,7 +110,8 @@ def oembed_response(request: OEmbedRequest, base: str, catalogue: Catalogue,
         raise NotFound(f"{request.url!r} is not a map URL of this site ({base} or {base}embed)")
     args = parse_qs(page.query, keep_blank_values=True)
     try:
-        state = parse_view_state(args, catalogue, EMBED_PARAMETERS if path else PAGE_PARAMETERS)
+        state = parse_view_state(args, catalogue, EMBED_PARAMETERS if path else PAGE_PARAMETERS,
+                                 f"/{path}")
     except BadMapUrl as error:  # an API answers JSON, not the page
         raise BadParameter(error.description) from None
     check_view(page.fragment)

@@ -22,7 +22,7 @@ import shapely
 
 from mapapp.catalogue import Catalogue, Collection
 from mapapp.downloads import FORMATS
-from mapapp.errors import BadParameter
+from mapapp.errors import BadParameter, single_values
 
 GEOJSON = "application/geo+json"
 JSON = "application/json"
@@ -59,21 +59,6 @@ DATETIME = rf"{_MOMENT}|(?:{_MOMENT}|\.\.)?/(?:{_MOMENT}|\.\.)?"
 def dumps(document: Any) -> bytes:
     """Compact UTF-8 JSON, byte-faithful to the data's text."""
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-def single_values(args: Mapping[str, Sequence[str]], allowed: Sequence[str],
-                  path: str) -> dict[str, str]:
-    """Each parameter once, and only those the endpoint takes: a silently ignored
-    typo or a repeated value would hide a mistake."""
-    unknown = sorted(set(args) - set(allowed))
-    if unknown:
-        takes = f"it takes {', '.join(allowed)}" if allowed else "it takes none"
-        raise BadParameter(f"unknown query parameter {unknown[0]!r} for {path}; {takes}")
-    for name, values in args.items():
-        if len(values) != 1:
-            raise BadParameter(f"query parameter {name!r} is given {len(values)} times; "
-                               "give it once")
-    return {name: values[0] for name, values in args.items()}
 
 
 def check_f(value: str | None, valid: Sequence[str]) -> str:

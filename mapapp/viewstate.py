@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from mapapp.catalogue import Catalogue
-from mapapp.errors import BadParameter
+from mapapp.errors import BadParameter, single_values
 from mapapp.i18n import LANGUAGES, STATUSES
 
 NEW_PARAMETERS = ("groups", "status", "lang")
@@ -72,19 +72,15 @@ def _valid_ids(catalogue: Catalogue) -> dict[str, list[str]]:
 
 
 def parse_view_state(args: Mapping[str, Sequence[str]], catalogue: Catalogue,
-                     allowed: Sequence[str]) -> ViewState:
-    """`args` maps each query parameter to all its values (a MultiDict's `lists()`)."""
+                     allowed: Sequence[str], where: str) -> ViewState:
+    """`args` maps each query parameter to all its values (a MultiDict's `lists()`);
+    `where` is the page's path, for the messages."""
     valid = _valid_ids(catalogue)
 
     def refuse(message: str) -> BadMapUrl:
         return BadMapUrl(message, valid)
 
-    for name, values in args.items():
-        if name not in allowed:
-            raise refuse(f"unknown parameter {name!r}; this page takes {', '.join(allowed)}")
-        if len(values) > 1:
-            raise refuse(f"parameter {name!r} is given {len(values)} times; give it once")
-    single = {name: values[0] for name, values in args.items()}
+    single = single_values(args, allowed, where, refuse)
     layers = None
     if "layers" in single:
         layers = tuple(part for part in single["layers"].split(",") if part)

@@ -39,7 +39,8 @@ def discovery_link(url: str) -> str:
 
 def _page(variant: str, allowed: tuple[str, ...]) -> Response:
     state = current_state()
-    view = parse_view_state(request.args.to_dict(flat=False), state.catalogue, allowed)
+    view = parse_view_state(request.args.to_dict(flat=False), state.catalogue, allowed,
+                            request.path)
     lang = view.lang or negotiate(request.accept_languages)
     page = state.pages[page_key(variant, lang)]
     response = Response(page.render(discovery_link(page_url())), content_type=page.content_type)

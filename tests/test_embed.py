@@ -13,9 +13,10 @@ from tests.conftest import FIXTURE_DATA
     ("feature=nope", "unknown feature &#39;nope&#39; in feature="),
     ("controls=2", "controls=&#39;2&#39; must be 0 (hide) or 1 (show)"),
     ("legend=no", "legend=&#39;no&#39; must be 0 (hide) or 1 (show)"),
-    ("layers=energy&layers=routes", "parameter &#39;layers&#39; is given 2 times; give it once"),
-    ("zoom=5", "unknown parameter &#39;zoom&#39;; this page takes layers, feature, controls, "
-               "legend, groups, status, lang"),
+    ("layers=energy&layers=routes",
+     "query parameter &#39;layers&#39; is given 2 times; give it once"),
+    ("zoom=5", "unknown query parameter &#39;zoom&#39; for /embed; it takes layers, feature, "
+               "controls, legend, groups, status, lang"),
     ("groups=energy,nope", "unknown group &#39;nope&#39; in groups="),
     ("status=operating,closed", "unknown status &#39;closed&#39; in status="),
     ("lang=fr", "lang=&#39;fr&#39; must be one of en, ru, kk, zh"),
@@ -38,7 +39,7 @@ def test_full_page_takes_only_layers_feature_filters_and_lang(client):
     response = client.get("/?controls=0")
     assert response.status_code == 400
     html = response.get_data(as_text=True)
-    assert "this page takes layers, feature, groups, status, lang" in html
+    assert "for /; it takes layers, feature, groups, status, lang" in html
 
 
 def test_embed_accepts_every_documented_parameter(client):

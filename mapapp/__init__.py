@@ -38,7 +38,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     app = Flask(__name__, static_folder=None, template_folder=str(bundled_dir("templates")))
     app.config.update(settings)
-    app.extensions["mapapp"] = build_state(app)
+    app.extensions["mapapp"] = build_state(app, tiles)
     app.register_blueprint(web.bp)
     app.register_blueprint(api.bp)
     _register_error_handlers(app)
@@ -54,11 +54,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
-def build_state(app: Flask, previous: AppState | None = None) -> AppState:
+def build_state(app: Flask, tiles: Tiles, previous: AppState | None = None) -> AppState:
     """Everything the app serves, built at once from the data folder. The asset URLs of
     `previous` keep resolving, so a page served just before a reload still loads."""
     catalogue = load_catalogue(app.config["MAPAPP_DATA_DIR"])
-    tiles = Tiles.from_setting(app.config["MAPAPP_TILES"], app.config["MAPAPP_TILES_ATTRIBUTION"])
     page_context = page_globals(catalogue)
     app.jinja_env.globals.update(page_context)
     assets = load_static_assets()
@@ -73,13 +72,15 @@ def build_state(app: Flask, previous: AppState | None = None) -> AppState:
         downloads=Downloads(catalogue),
         openapi=openapi_document(catalogue),
         iframe_titles=iframe_titles(catalogue),
+        tiles=tiles,
     )
 
 
 def reload_data(app: Flask) -> AppState:
     """Load the data folder again and swap the new state in whole, in one assignment;
     on any problem raise (DataError) and keep serving the old state."""
-    state = build_state(app, previous=app.extensions["mapapp"])
+    previous = app.extensions["mapapp"]
+    state = build_state(app, previous.tiles, previous)
     app.extensions["mapapp"] = state
     return state
 

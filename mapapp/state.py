@@ -10,6 +10,7 @@ from flask import current_app
 from mapapp.assets import Assets
 from mapapp.catalogue import Catalogue
 from mapapp.downloads import Downloads
+from mapapp.mapbuild import Tiles
 from mapapp.pages import Page
 
 
@@ -22,6 +23,7 @@ class AppState:
     downloads: Downloads
     openapi: dict[str, Any]
     iframe_titles: dict[str, str]  # by language
+    tiles: Tiles  # from the settings, which a data reload keeps
 
 
 def current_state() -> AppState:

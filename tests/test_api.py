@@ -73,6 +73,9 @@ def test_one_item(client):
     ("/api/collections/nope/items", "no collection 'nope'; valid ids: energy, routes"),
     ("/api/collections/nope/items/campus", "no collection 'nope'; valid ids: energy, routes"),
     ("/api/collections/energy/items/oil-line", "collection 'energy' has no feature 'oil-line'"),
+    ("/api/collections/nope", "no collection 'nope'; valid ids: energy, routes"),
+    ("/api/collections/nope/items?f=csv", "no collection 'nope'; valid ids: energy, routes"),
+    ("/api/collections/routes/items/campus", "collection 'routes' has no feature 'campus'"),
 ])
 def test_unknown_ids_are_404_json(client, path, description):
     response = client.get(path)

@@ -261,17 +261,6 @@ def test_other_endpoints_refuse_what_they_do_not_take(client, path, description)
     assert response.get_json() == {"code": 400, "description": description}
 
 
-@pytest.mark.parametrize(("path", "description"), [
-    ("/api/collections/nope", "no collection 'nope'; valid ids: energy, routes"),
-    ("/api/collections/nope/items?f=csv", "no collection 'nope'; valid ids: energy, routes"),
-    ("/api/collections/routes/items/campus", "collection 'routes' has no feature 'campus'"),
-])
-def test_unknown_collections_and_items_are_404(client, path, description):
-    response = client.get(path)
-    assert response.status_code == 404
-    assert response.get_json() == {"code": 404, "description": description}
-
-
 def test_one_item_links_to_its_collection(client):
     body = client.get("/api/collections/energy/items/campus?crs=" + CRS84).get_json()
     on_disk = json.loads((FIXTURE_DATA / "energy.geojson").read_text(encoding="utf-8"))

@@ -2,7 +2,8 @@
 Flask documentation shows (build the map, render it, return the HTML), and a data
 route that reads its file each time. Only the benchmark runs this.
 
-    gunicorn --config python:mapapp.gunicorn_config "naive_app:app"   (from bench/)
+    gunicorn --config python:mapapp.gunicorn_config -k gthread --threads 4 "naive_app:app"
+    (from bench/)
 """
 
 from __future__ import annotations

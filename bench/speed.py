@@ -1,10 +1,12 @@
 """Speed and scale, measured in one run on one machine:
 
 1. the app under gunicorn (Procfile settings), the static export under nginx (or
-   Python's http.server), and the naive per-request folium route under the same gunicorn
-   settings, each driven by wrk with the same load over the same two URLs (the embed page
-   and one collection's items): requests/s, p50/p99, and the ratios app/static and
-   app/naive;
+   Python's http.server), and the naive per-request folium route under gunicorn with
+   the same number of workers (gunicorn's threaded WSGI worker: it is a Flask app),
+   each driven by wrk with the same load over the same two URLs (the embed page and one
+   collection's items): requests/s, p50/p99, and the ratios app/static and app/naive;
+   and, for comparison, the same app as a plain WSGI app (`mapapp:create_app()`, the
+   same fast path inside) under gunicorn's threaded worker;
 2. in headless Chromium, navigation to data-map-state="ready" for /embed (median of 10
    loads, tiles blocked) and the page weight (everything but tiles), next to folium's
    default page for the same data;
@@ -65,7 +67,8 @@ def load_table(results: dict[str, LoadResult], servers: dict[str, str]) -> None:
               f"{result.p99_ms:>10.2f}{result.socket_errors + result.bad_status:>8}")
     app, static, naive = (results[k].rps for k in ("app", "static", "naive"))
     print(f"ratio app/static {app / static:.2f} (target >= 0.25); "
-          f"app/naive {app / naive:.0f}x (target >= 30)")
+          f"app/naive {app / naive:.0f}x (target >= 30); "
+          f"WSGI under gthread/static {results['wsgi'].rps / static:.2f}")
 
 
 def ready_times(url: str, loads: int = 10) -> tuple[float, dict[str, int]]:
@@ -138,7 +141,11 @@ def main() -> int:
     items = f"/api/collections/{args.collection}/items"
     naive = procfile_command()
     naive[-1] = "naive_app:app"
-    naive += ["--chdir", str(Path(__file__).resolve().parent)]
+    naive += ["--chdir", str(Path(__file__).resolve().parent),
+              "--worker-class", "gthread", "--threads", "4"]
+    wsgi = procfile_command()
+    wsgi[-1] = "mapapp:create_app()"
+    wsgi += ["--worker-class", "gthread", "--threads", "4"]
     results: dict[str, LoadResult] = {}
     with exported_site() as site, static_server(site) as (static_base, static_name):
         with gunicorn() as (app_base, app_process):
@@ -149,12 +156,15 @@ def main() -> int:
             static_ready_ms, _ = ready_times(static_base + "/embed.html")
         results["static"] = wrk(static_base, ["/embed.html", f"/data/{args.collection}.geojson"],
                                 args.connections, args.seconds)
+        with gunicorn(wsgi) as (wsgi_base, _):
+            results["wsgi"] = wrk(wsgi_base, ["/embed", items], args.connections, args.seconds)
         with gunicorn(naive) as (naive_base, _):
             results["naive"] = wrk(naive_base, ["/embed", items], args.connections, args.seconds)
     print(f"\nload: {args.connections} connections, {args.seconds} s each, "
           f"URLs: the embed page and {items} (no compression asked)")
     load_table(results, {"app": "app (gunicorn, Procfile)", "static": f"static ({static_name})",
-                         "naive": "naive folium route (gunicorn)"})
+                         "naive": "naive folium route (gthread)",
+                         "wsgi": "same app as WSGI (gthread)"})
     print(f"\nChromium, /embed, navigation to ready, median of 10: app {ready_ms:.0f} ms, "
           f"static export {static_ready_ms:.0f} ms (target < 500 ms)")
     html_gz, folium_raw, folium_gz = folium_default_weight()

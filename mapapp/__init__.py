@@ -39,6 +39,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, static_folder=None, template_folder=str(bundled_dir("templates")))
     app.config.update(settings)
     app.extensions["mapapp"] = build_state(app, tiles)
+    app.extensions["mapapp.security"] = security
     app.register_blueprint(web.bp)
     app.register_blueprint(api.bp)
     _register_error_handlers(app)

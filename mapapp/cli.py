@@ -45,7 +45,8 @@ def serve(args: argparse.Namespace) -> int:
     """Run the production server (the Procfile's gunicorn settings) on host:port."""
     from gunicorn.app.base import BaseApplication
 
-    from mapapp import create_app, gunicorn_config
+    from mapapp import gunicorn_config
+    from mapapp.asgi import create_asgi_app
 
     class Server(BaseApplication):
         def load_config(self) -> None:
@@ -58,7 +59,7 @@ def serve(args: argparse.Namespace) -> int:
                 self.cfg.set(name, value)
 
         def load(self) -> Any:
-            return create_app()
+            return create_asgi_app()
 
     try:
         Server().run()

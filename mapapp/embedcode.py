@@ -88,10 +88,15 @@ def _positive(name: str, value: str | None) -> int | None:
 
 
 def parse_oembed_request(args: dict[str, list[str]]) -> OEmbedRequest:
-    """Checks `url`, `maxwidth`, `maxheight`, `format` (json only: 501 otherwise)."""
+    """Checks `url`, `maxwidth`, `maxheight`, `format`: json; xml, the other format
+    oEmbed defines, gets its 501, and anything else is a bad value (400)."""
     single = single_values(args, ("url", "maxwidth", "maxheight", "format"), "/oembed")
-    if single.get("format", "json") != "json":
-        raise FormatNotImplemented(f"format {single['format']!r} is not served; use json")
+    oembed_format = single.get("format", "json")
+    if oembed_format == "xml":
+        raise FormatNotImplemented("format 'xml' is not served; use json")
+    if oembed_format != "json":
+        raise BadParameter(f"format must be json (or xml, which is not served); "
+                           f"got {oembed_format!r}")
     if not single.get("url"):
         raise BadParameter("parameter 'url' is required: a URL of this map")
     return OEmbedRequest(single["url"], _positive("maxwidth", single.get("maxwidth")),

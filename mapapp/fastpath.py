@@ -1,16 +1,19 @@
 """Ready bytes before the framework: a WSGI layer that answers repeat requests itself.
 
-A view marks a response as ready bytes (`mark_ready`) when it depends only on the URL,
+A view marks a response as ready bytes (`ready`) when it depends only on the URL,
 the host and the request headers its `Vary` names. The first such request goes through
 Flask; its answer (status 200, every header, the body) is kept with a strong ETag and
 gzip and brotli variants prepared once. Later requests for the same URL are answered
 from that entry without Flask's routing: the right encoding for `Accept-Encoding`,
 `304` for a matching `If-None-Match`, no body for HEAD. Headers (security, CORS, cache)
 are the view's own, so both paths answer alike. Everything else passes to Flask.
+In production, `mapapp.asgi` looks up the same entries (`FastPath.find`) and answers
+them from its event loop, before this WSGI layer.
 """
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 from collections.abc import Callable, Iterable
@@ -25,6 +28,7 @@ COMPRESSIBLE = ("text/", "application/json", "application/geo+json", "applicatio
 MIN_COMPRESS = 256
 
 StartResponse = Callable[..., Any]
+UrlKey = tuple[str, str, str, str]  # scheme, Host, path (WSGI's latin-1 form), query
 
 
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -41,16 +45,33 @@ def ready(response: Any, cache_control: str) -> Any:
 
 @dataclass(frozen=True)
 class Variant:
+    """One encoding of an entry, with its response headers ready for WSGI and ASGI."""
+
     body: bytes
     etag: str
-    encoding: str | None
+    headers: list[tuple[str, str]]  # for 200
+    not_modified_headers: list[tuple[str, str]]  # for 304: no Content-Type or -Length
+    raw_headers: list[tuple[bytes, bytes]]
+    raw_not_modified_headers: list[tuple[bytes, bytes]]
+
+    @classmethod
+    def build(cls, headers: list[tuple[str, str]], body: bytes, etag: str,
+              encoding: str | None) -> Variant:
+        headers = [*headers, ("ETag", etag)]
+        if encoding:
+            headers.append(("Content-Encoding", encoding))
+        not_modified = [(k, v) for k, v in headers if k.lower() != "content-type"]
+        headers.append(("Content-Length", str(len(body))))
+        return cls(body, etag, headers, not_modified, _latin1(headers), _latin1(not_modified))
+
+    def not_modified(self, if_none_match: str) -> bool:
+        return bool(if_none_match) and etag_matches(if_none_match, self.etag)
 
 
 @dataclass
 class Entry:
     """One URL's answer, in every encoding, with its headers (less the varying ones)."""
 
-    headers: list[tuple[str, str]]
     variants: dict[str, Variant] = field(default_factory=dict)
 
     @classmethod
@@ -61,31 +82,33 @@ class Entry:
         kept = [(k, v) for k, v in kept if k.lower() != "vary"]
         kept.append(("Vary", ", ".join(["Accept-Encoding", *vary])))
         digest = hashlib.sha256(body).hexdigest()[:24]
-        entry = cls(kept)
-        entry.variants["identity"] = Variant(body, f'"{digest}"', None)
+        entry = cls()
+        entry.variants["identity"] = Variant.build(kept, body, f'"{digest}"', None)
         content_type = next((v for k, v in kept if k.lower() == "content-type"), "")
         if content_type.startswith(COMPRESSIBLE) and len(body) >= MIN_COMPRESS:
-            entry.variants["br"] = Variant(brotli.compress(body, quality=11),
-                                           f'"{digest}-br"', "br")
-            entry.variants["gzip"] = Variant(gzip.compress(body, 9, mtime=0),
-                                             f'"{digest}-gz"', "gzip")
+            entry.variants["br"] = Variant.build(kept, brotli.compress(body, quality=11),
+                                                 f'"{digest}-br"', "br")
+            entry.variants["gzip"] = Variant.build(kept, gzip.compress(body, 9, mtime=0),
+                                                   f'"{digest}-gz"', "gzip")
         return entry
 
+    def variant(self, accept_encoding: str) -> Variant:
+        return self.variants[choose_encoding(accept_encoding, tuple(self.variants))]
+
     def respond(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        variant = self.variants[choose_encoding(environ.get("HTTP_ACCEPT_ENCODING", ""),
-                                                tuple(self.variants))]
-        headers = [*self.headers, ("ETag", variant.etag)]
-        if variant.encoding:
-            headers.append(("Content-Encoding", variant.encoding))
-        if etag_matches(environ.get("HTTP_IF_NONE_MATCH", ""), variant.etag):
-            start_response("304 Not Modified",
-                           [(k, v) for k, v in headers if k.lower() != "content-type"])
+        variant = self.variant(environ.get("HTTP_ACCEPT_ENCODING", ""))
+        if variant.not_modified(environ.get("HTTP_IF_NONE_MATCH", "")):
+            start_response("304 Not Modified", variant.not_modified_headers)
             return [b""]
-        headers.append(("Content-Length", str(len(variant.body))))
-        start_response("200 OK", headers)
+        start_response("200 OK", variant.headers)
         return [b""] if environ["REQUEST_METHOD"] == "HEAD" else [variant.body]
 
 
+def _latin1(headers: list[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
+    return [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+
+
+@functools.lru_cache(maxsize=256)
 def choose_encoding(accept: str, available: tuple[str, ...]) -> str:
     """The best of br, gzip, identity the client accepts (q > 0)."""
     weights: dict[str, float] = {}
@@ -119,27 +142,33 @@ class FastPath:
         self.generation = generation
         self.current = generation()
         self.max_entries = max_entries
-        self.varies: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self.varies: dict[UrlKey, tuple[str, ...]] = {}
         self.entries: dict[tuple[Any, ...], Entry] = {}
+
+    def find(self, url_key: UrlKey, header: Callable[[str], str]) -> Entry | None:
+        """The entry kept for this URL and the request's values of the headers its
+        response varies on (`header` gives a request header's value by lower-case name)."""
+        if self.generation() != self.current:  # the data was reloaded: start afresh
+            self.current = self.generation()
+            self.varies, self.entries = {}, {}
+        vary = self.varies.get(url_key)
+        if vary is None:
+            return None
+        return self.entries.get((url_key, *(header(name) for name in vary)))
 
     def __call__(self, environ: dict[str, Any],
                  start_response: StartResponse) -> Iterable[bytes]:
         if environ["REQUEST_METHOD"] not in ("GET", "HEAD"):
             return self.app(environ, start_response)
-        if self.generation() != self.current:  # the data was reloaded: start afresh
-            self.current = self.generation()
-            self.varies, self.entries = {}, {}
         url_key = (environ["wsgi.url_scheme"], environ.get("HTTP_HOST", ""),
                    environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""))
-        vary = self.varies.get(url_key)
-        if vary is not None:
-            entry = self.entries.get((url_key, *(environ.get(h, "") for h in vary)))
-            if entry is not None:
-                return entry.respond(environ, start_response)
+        entry = self.find(url_key, lambda name: environ.get(_environ_name(name), ""))
+        if entry is not None:
+            return entry.respond(environ, start_response)
         return self._through_app(environ, start_response, url_key)
 
     def _through_app(self, environ: dict[str, Any], start_response: StartResponse,
-                     url_key: tuple[str, ...]) -> Iterable[bytes]:
+                     url_key: UrlKey) -> Iterable[bytes]:
         inner = dict(environ, REQUEST_METHOD="GET")
         inner.pop("HTTP_IF_NONE_MATCH", None)
         captured: dict[str, Any] = {}
@@ -158,11 +187,11 @@ class FastPath:
             start_response(captured["status"], headers)
             return [b""] if environ["REQUEST_METHOD"] == "HEAD" else [body]
         entry = Entry.build(headers, body)
-        vary = tuple(_environ_name(v) for k, value in headers if k.lower() == "vary"
+        vary = tuple(v.strip().lower() for k, value in headers if k.lower() == "vary"
                      for v in value.split(",") if v.strip())
         if len(self.entries) < self.max_entries:
             self.varies[url_key] = vary
-            self.entries[(url_key, *(environ.get(h, "") for h in vary))] = entry
+            self.entries[(url_key, *(environ.get(_environ_name(h), "") for h in vary))] = entry
         return entry.respond(environ, start_response)
 
 

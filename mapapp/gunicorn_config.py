@@ -12,8 +12,9 @@ import os
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-worker_class = "gthread"
-threads = 4
+# an event loop with a C HTTP parser: it answers ready bytes itself (mapapp.asgi) and
+# runs Flask in a thread pool for the rest
+worker_class = "mapapp.worker.Worker"
 preload_app = True
 graceful_timeout = 20
 timeout = 30
@@ -24,7 +25,7 @@ def on_reload(server) -> None:  # gunicorn hook, in the master, before new worke
     from mapapp import reload_data
     from mapapp.problems import DataError
 
-    app = server.app.wsgi()
+    app = server.app.wsgi().flask  # the ASGI app gunicorn loaded wraps the Flask app
     try:
         state = reload_data(app)
     except (DataError, ValueError, OSError) as error:

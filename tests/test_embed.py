@@ -143,6 +143,8 @@ def test_oembed_uses_the_public_url_setting():
      "(http://localhost/ or http://localhost/embed)"),
     ({"url": "http://localhost/embed", "format": "xml"}, 501,
      "format 'xml' is not served; use json"),
+    ({"url": "http://localhost/embed", "format": ""}, 400,
+     "format must be json (or xml, which is not served); got ''"),
     ({"url": "http://localhost/embed", "maxwidth": "wide"}, 400,
      "maxwidth='wide' must be a positive whole number of pixels"),
     ({}, 400, "parameter 'url' is required: a URL of this map"),

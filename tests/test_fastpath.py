@@ -1,5 +1,6 @@
 """Ready bytes: repeat requests are answered before Flask, with ETags, 304s and
-prepared gzip/brotli variants; anything not marked ready passes through."""
+prepared gzip/brotli variants; anything not marked ready passes through. Each test
+runs against the WSGI app and the ASGI app production serves (mapapp.asgi)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,26 @@ import gzip
 import brotli
 import pytest
 
+from mapapp.asgi import ReadyBytesApp
 from mapapp.fastpath import choose_encoding
+from tests.asgi_client import AsgiClient
+
+
+@pytest.fixture(params=["wsgi", "asgi"])
+def client_for(request):
+    """Makes a client for an app: Flask's test client, or one that drives the ASGI app."""
+    if request.param == "wsgi":
+        yield lambda app: app.test_client()
+        return
+    made: list[AsgiClient] = []
+    yield lambda app: made.append(AsgiClient(ReadyBytesApp(app))) or made[-1]
+    for client in made:
+        client.close()
+
+
+@pytest.fixture
+def client(app, client_for):
+    return client_for(app)
 
 
 @pytest.fixture
@@ -23,8 +43,8 @@ def counted(app):
     return app
 
 
-def test_second_request_is_answered_without_flask(counted):
-    client = counted.test_client()
+def test_second_request_is_answered_without_flask(counted, client_for):
+    client = client_for(counted)
     first = client.get("/embed")
     second = client.get("/embed")
     assert counted.dispatched == 1
@@ -87,8 +107,8 @@ def test_assets_are_immutable(client):
     assert response.headers["Content-Encoding"] == "br"
 
 
-def test_errors_and_unmarked_responses_pass_through(counted):
-    client = counted.test_client()
+def test_errors_and_unmarked_responses_pass_through(counted, client_for):
+    client = client_for(counted)
     for _ in range(2):
         assert client.get("/api/collections/nope/items").status_code == 404
         assert client.get("/healthz").status_code == 200

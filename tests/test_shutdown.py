@@ -1,8 +1,10 @@
-"""gunicorn's graceful shutdown: SIGTERM lets a request in flight finish."""
+"""Graceful shutdown: SIGTERM lets a request in flight finish, and answers a request
+on a connection accepted just before."""
 
 from __future__ import annotations
 
 import signal
+import socket
 import threading
 import time
 import urllib.request
@@ -30,6 +32,29 @@ def test_sigterm_lets_an_in_flight_request_finish():
         assert result["finished"] > sent, "the request ended before SIGTERM was sent"
         assert result["status"] == 200
         assert result["body"].startswith(b"SQLite format 3")
+        assert process.wait(timeout=30) == 0
+    finally:
+        stop_server(process)
+
+
+def test_a_connection_accepted_before_sigterm_still_gets_its_answer():
+    """A client that has connected but not yet sent its request when the server starts
+    stopping (as happens to a few connections at every data reload) is answered, with
+    Connection: close, not reset."""
+    process, base = start_server(REAL_DATA)
+    host, port = base.removeprefix("http://").split(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=10) as sock:
+            time.sleep(0.3)  # a worker has accepted it
+            process.send_signal(signal.SIGTERM)
+            time.sleep(0.5)  # the workers are draining
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            answer = b""
+            while chunk := sock.recv(65536):
+                answer += chunk
+        head = answer.partition(b"\r\n\r\n")[0].decode("latin-1").lower()
+        assert head.startswith("http/1.1 200")
+        assert "connection: close" in head
         assert process.wait(timeout=30) == 0
     finally:
         stop_server(process)

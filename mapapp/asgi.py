@@ -1,0 +1,152 @@
+"""What gunicorn serves in production: an ASGI app that answers ready bytes in the
+event loop and hands every other request to Flask in a thread pool.
+
+A ready-bytes answer is a dictionary lookup and two writes, so the server's own cost
+per request decides the throughput; uvicorn's worker (an event loop and a C HTTP
+parser) costs a fraction of a threaded WSGI worker's. The entries are the ones the
+Flask app's fast path (`mapapp.fastpath`) keeps: the first request for a URL goes
+through Flask, which fills the entry, and later ones are answered here alike (same
+headers, ETag, 304, encodings). While that first request is in Flask, others for the
+same URL wait for it rather than each rendering and compressing the same bytes (a cold
+start under a spike). `create_app()` stays a plain WSGI app for any other WSGI server,
+with the same fast path inside it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from a2wsgi import WSGIMiddleware
+from flask import Flask
+
+from mapapp.fastpath import FastPath, UrlKey
+from mapapp.security import SecurityHeaders
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+# The limits gunicorn's own parser applies (its defaults), which the C parser does not.
+MAX_TARGET_BYTES = 4094
+MAX_HEADER_BYTES = 8190
+MAX_HEADERS = 100
+FLASK_THREADS = 8
+MAX_REMEMBERED_URLS = 4096
+
+
+class ReadyBytesApp:
+    """The ASGI app: ready bytes from the Flask app's fast path, the rest to Flask."""
+
+    def __init__(self, flask_app: Flask, threads: int = FLASK_THREADS) -> None:
+        self.flask = flask_app
+        self.fastpath: FastPath = flask_app.wsgi_app  # type: ignore[assignment]
+        self.security: SecurityHeaders = flask_app.extensions["mapapp.security"]
+        self.to_flask = WSGIMiddleware(flask_app, workers=threads)  # type: ignore[arg-type]
+        self.in_flight: dict[UrlKey, asyncio.Event] = {}  # first requests now in Flask
+        self.not_ready: set[UrlKey] = set()  # URLs whose answers are never kept
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.to_flask(scope, receive, send)  # lifespan and websocket
+            return
+        problem = request_problem(scope)
+        if problem is not None:
+            await self._refuse(scope, send, *problem)
+            return
+        if scope["method"] not in ("GET", "HEAD"):
+            await self.to_flask(scope, receive, send)
+            return
+        headers = request_headers(scope)
+        key = url_key(scope, headers)
+        if await self._answer_ready(scope, send, key, headers):
+            return
+        first = self.in_flight.get(key)
+        if first is not None:  # the same URL is in Flask now: its answer may be kept
+            await first.wait()
+            if await self._answer_ready(scope, send, key, headers):
+                return
+        if key in self.not_ready or first is not None:
+            await self.to_flask(scope, receive, send)
+            return
+        self.in_flight[key] = flight = asyncio.Event()
+        try:
+            await self.to_flask(scope, receive, send)
+        finally:
+            del self.in_flight[key]
+            flight.set()
+        if self.fastpath.find(key, lambda name: headers.get(name, "")) is None:
+            if len(self.not_ready) >= MAX_REMEMBERED_URLS:
+                self.not_ready.clear()
+            self.not_ready.add(key)
+
+    async def _answer_ready(self, scope: Scope, send: Send, key: UrlKey,
+                            headers: dict[str, str]) -> bool:
+        """Answer from the fast path's entry for this request, if it has one."""
+        entry = self.fastpath.find(key, lambda name: headers.get(name, ""))
+        if entry is None:
+            return False
+        variant = entry.variant(headers.get("accept-encoding", ""))
+        if variant.not_modified(headers.get("if-none-match", "")):
+            await send({"type": "http.response.start", "status": 304,
+                        "headers": variant.raw_not_modified_headers})
+            await send({"type": "http.response.body", "body": b""})
+            return True
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": variant.raw_headers})
+        await send({"type": "http.response.body",
+                    "body": b"" if scope["method"] == "HEAD" else variant.body})
+        return True
+
+    async def _refuse(self, scope: Scope, send: Send, status: int, description: str) -> None:
+        """A request refused before Flask: the JSON error body and headers Flask's
+        handlers give, so a client sees one error form."""
+        body = json.dumps({"code": status, "description": description}).encode()
+        headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body))),
+                   ("Connection", "close"), *self.security.for_path(scope["path"])]
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(k.lower().encode(), v.encode()) for k, v in headers]})
+        await send({"type": "http.response.body", "body": body})
+
+
+def request_headers(scope: Scope) -> dict[str, str]:
+    """The request headers by lower-case name; repeated ones joined with "," as WSGI
+    servers (and a2wsgi, which builds Flask's environ) join them."""
+    headers: dict[str, str] = {}
+    for raw_name, raw_value in scope["headers"]:
+        name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
+        headers[name] = f"{headers[name]},{value}" if name in headers else value
+    return headers
+
+
+def url_key(scope: Scope, headers: dict[str, str]) -> UrlKey:
+    """The fast path's key for this request, equal to the one it computes from the WSGI
+    environ a2wsgi builds for the same request (PATH_INFO is UTF-8 read as latin-1)."""
+    return (scope.get("scheme", "http"), headers.get("host", ""),
+            scope["path"].encode("utf-8").decode("latin-1"),
+            scope["query_string"].decode("ascii"))
+
+
+def request_problem(scope: Scope) -> tuple[int, str] | None:
+    """Why a request is refused before any app code reads it, or None."""
+    target = len(scope.get("raw_path") or scope["path"].encode()) + len(scope["query_string"])
+    if target > MAX_TARGET_BYTES:
+        return 414, f"the request target is {target} bytes long; at most {MAX_TARGET_BYTES}"
+    if not scope["query_string"].isascii():
+        return 400, "the query string has bytes outside ASCII; percent-encode them"
+    if len(scope["headers"]) > MAX_HEADERS:
+        return 431, f"{len(scope['headers'])} request headers; at most {MAX_HEADERS}"
+    for name, value in scope["headers"]:
+        if len(name) + len(value) + 2 > MAX_HEADER_BYTES:
+            return 431, (f"request header {name.decode('latin-1')[:64]!r} is "
+                         f"{len(name) + len(value) + 2} bytes long; at most {MAX_HEADER_BYTES}")
+    return None
+
+
+def create_asgi_app(config: dict[str, Any] | None = None) -> ReadyBytesApp:
+    """The production app (the Procfile's): `create_app(config)` behind the ASGI front."""
+    from mapapp import create_app
+
+    return ReadyBytesApp(create_app(config))

@@ -30,6 +30,8 @@ MAX_HEAD_BYTES = 64 * 1024
 # After refusing a request, how long to read and drop what the client still sends, so
 # that closing does not reset the connection before the client has read the answer.
 LINGER_SECONDS = 2.0
+STRICT_HEADERS = (b"x-content-type-options: nosniff\r\n"
+                  b"content-security-policy: default-src 'none'; frame-ancestors 'none'\r\n")
 
 
 class DrainingHttpToolsProtocol(HttpToolsProtocol):
@@ -52,11 +54,12 @@ class DrainingHttpToolsProtocol(HttpToolsProtocol):
         self.send_error(400, b"Bad Request", "the request is not valid HTTP/1.1")
 
     def send_error(self, status: int, reason: bytes, description: str) -> None:
-        """Answer and close, before any app code: a JSON body like the app's errors."""
+        """Answer and close, before any app code: a JSON body like the app's errors,
+        with the strictest policy (the app's settings are not known here)."""
         body = json.dumps({"code": status, "description": description}).encode()
         self.transport.write(b"HTTP/1.1 %d %s\r\ncontent-type: application/json\r\n"
-                             b"content-length: %d\r\nconnection: close\r\n\r\n%s"
-                             % (status, reason, len(body), body))
+                             b"content-length: %d\r\nconnection: close\r\n%s\r\n%s"
+                             % (status, reason, len(body), STRICT_HEADERS, body))
         self.refused = True
         if self.transport.can_write_eof():
             self.transport.write_eof()

@@ -129,6 +129,8 @@ def test_bad_and_oversized_requests_get_a_json_client_error(raw, sent, status, w
     got, headers, body = raw(sent)
     assert got == status
     assert headers["Content-Type"] == "application/json"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert "default-src" in headers["Content-Security-Policy"]
     assert json.loads(body)["code"] == status
     assert words in json.loads(body)["description"]
 

@@ -13,7 +13,7 @@ from mapapp import api, web
 from mapapp.assets import load_static_assets
 from mapapp.catalogue import load_catalogue
 from mapapp.downloads import Downloads
-from mapapp.errors import AppError
+from mapapp.errors import AppError, error_body
 from mapapp.fastpath import FastPath
 from mapapp.mapbuild import Tiles
 from mapapp.openapi import openapi_document
@@ -87,8 +87,7 @@ def reload_data(app: Flask) -> AppState:
 
 
 def _error(code: int, description: str) -> Response:
-    response = api.dumps({"code": code, "description": description})
-    return Response(response, status=code, mimetype="application/json")
+    return Response(error_body(code, description), status=code, mimetype="application/json")
 
 
 def _register_error_handlers(app: Flask) -> None:

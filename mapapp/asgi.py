@@ -15,13 +15,13 @@ with the same fast path inside it.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from a2wsgi import WSGIMiddleware
 from flask import Flask
 
+from mapapp.errors import error_body
 from mapapp.fastpath import FastPath, UrlKey
 from mapapp.security import SecurityHeaders
 
@@ -88,22 +88,17 @@ class ReadyBytesApp:
         entry = self.fastpath.find(key, lambda name: headers.get(name, ""))
         if entry is None:
             return False
-        variant = entry.variant(headers.get("accept-encoding", ""))
-        if variant.not_modified(headers.get("if-none-match", "")):
-            await send({"type": "http.response.start", "status": 304,
-                        "headers": variant.raw_not_modified_headers})
-            await send({"type": "http.response.body", "body": b""})
-            return True
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": variant.raw_headers})
-        await send({"type": "http.response.body",
-                    "body": b"" if scope["method"] == "HEAD" else variant.body})
+        answer = entry.answer(scope["method"], headers.get("accept-encoding", ""),
+                              headers.get("if-none-match", ""))
+        await send({"type": "http.response.start", "status": answer.status,
+                    "headers": answer.raw_headers})
+        await send({"type": "http.response.body", "body": answer.body})
         return True
 
     async def _refuse(self, scope: Scope, send: Send, status: int, description: str) -> None:
         """A request refused before Flask: the JSON error body and headers Flask's
         handlers give, so a client sees one error form."""
-        body = json.dumps({"code": status, "description": description}).encode()
+        body = error_body(status, description)
         headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body))),
                    ("Connection", "close"), *self.security.for_path(scope["path"])]
         await send({"type": "http.response.start", "status": status,

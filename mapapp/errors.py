@@ -1,8 +1,10 @@
 """Domain errors that carry their HTTP status (one handler in the app maps them to
-JSON), and the one check every query string goes through."""
+JSON), the one JSON body every error answers with, and the one check every query
+string goes through."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 
 
@@ -15,6 +17,13 @@ class AppError(Exception):
     def __init__(self, description: str) -> None:
         super().__init__(description)
         self.description = description
+
+
+def error_body(code: int, description: str) -> bytes:
+    """`{"code", "description"}`: the body of every error, from the app, its ASGI front
+    or the worker, so a client reads one form."""
+    return json.dumps({"code": code, "description": description}, ensure_ascii=False,
+                      separators=(",", ":")).encode()
 
 
 class NotFound(AppError):

@@ -44,15 +44,24 @@ def ready(response: Any, cache_control: str) -> Any:
 
 
 @dataclass(frozen=True)
-class Variant:
-    """One encoding of an entry, with its response headers ready for WSGI and ASGI."""
+class Answer:
+    """A ready response as both the WSGI and the ASGI side send it."""
 
+    status: int
+    status_line: str
+    headers: list[tuple[str, str]]
+    raw_headers: list[tuple[bytes, bytes]]  # ASGI's: lower-case names, latin-1
     body: bytes
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One encoding of an entry, with its answers to GET, HEAD and a matching ETag."""
+
     etag: str
-    headers: list[tuple[str, str]]  # for 200
-    not_modified_headers: list[tuple[str, str]]  # for 304: no Content-Type or -Length
-    raw_headers: list[tuple[bytes, bytes]]
-    raw_not_modified_headers: list[tuple[bytes, bytes]]
+    ok: Answer
+    head: Answer
+    unchanged: Answer  # 304: no Content-Type or -Length, no body
 
     @classmethod
     def build(cls, headers: list[tuple[str, str]], body: bytes, etag: str,
@@ -62,10 +71,10 @@ class Variant:
             headers.append(("Content-Encoding", encoding))
         not_modified = [(k, v) for k, v in headers if k.lower() != "content-type"]
         headers.append(("Content-Length", str(len(body))))
-        return cls(body, etag, headers, not_modified, _latin1(headers), _latin1(not_modified))
-
-    def not_modified(self, if_none_match: str) -> bool:
-        return bool(if_none_match) and etag_matches(if_none_match, self.etag)
+        raw = _latin1(headers)
+        return cls(etag, Answer(200, "200 OK", headers, raw, body),
+                   Answer(200, "200 OK", headers, raw, b""),
+                   Answer(304, "304 Not Modified", not_modified, _latin1(not_modified), b""))
 
 
 @dataclass
@@ -92,16 +101,19 @@ class Entry:
                                                    f'"{digest}-gz"', "gzip")
         return entry
 
-    def variant(self, accept_encoding: str) -> Variant:
-        return self.variants[choose_encoding(accept_encoding, tuple(self.variants))]
+    def answer(self, method: str, accept_encoding: str, if_none_match: str) -> Answer:
+        """The encoding `Accept-Encoding` asks for; 304 for a matching `If-None-Match`,
+        no body for HEAD."""
+        variant = self.variants[choose_encoding(accept_encoding, tuple(self.variants))]
+        if if_none_match and etag_matches(if_none_match, variant.etag):
+            return variant.unchanged
+        return variant.head if method == "HEAD" else variant.ok
 
     def respond(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        variant = self.variant(environ.get("HTTP_ACCEPT_ENCODING", ""))
-        if variant.not_modified(environ.get("HTTP_IF_NONE_MATCH", "")):
-            start_response("304 Not Modified", variant.not_modified_headers)
-            return [b""]
-        start_response("200 OK", variant.headers)
-        return [b""] if environ["REQUEST_METHOD"] == "HEAD" else [variant.body]
+        answer = self.answer(environ["REQUEST_METHOD"], environ.get("HTTP_ACCEPT_ENCODING", ""),
+                             environ.get("HTTP_IF_NONE_MATCH", ""))
+        start_response(answer.status_line, answer.headers)
+        return [answer.body]
 
 
 def _latin1(headers: list[tuple[str, str]]) -> list[tuple[bytes, bytes]]:

@@ -17,11 +17,12 @@ workers answer what they have accepted.
 
 from __future__ import annotations
 
-import json
 from typing import Any, ClassVar
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn_worker import UvicornWorker
+
+from mapapp.errors import error_body
 
 # How long a just-accepted connection may take to send its request once the worker
 # stops; well under gunicorn's graceful_timeout.
@@ -56,7 +57,7 @@ class DrainingHttpToolsProtocol(HttpToolsProtocol):
     def send_error(self, status: int, reason: bytes, description: str) -> None:
         """Answer and close, before any app code: a JSON body like the app's errors,
         with the strictest policy (the app's settings are not known here)."""
-        body = json.dumps({"code": status, "description": description}).encode()
+        body = error_body(status, description)
         self.transport.write(b"HTTP/1.1 %d %s\r\ncontent-type: application/json\r\n"
                              b"content-length: %d\r\nconnection: close\r\n%s\r\n%s"
                              % (status, reason, len(body), STRICT_HEADERS, body))

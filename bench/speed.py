@@ -60,6 +60,13 @@ NOT_ON_NPM = ["bootstrap-glyphicons.css (Bootstrap 3.0.0, CDN only)",
               "leaflet.awesome.rotate.min.css (folium's GitHub)"]
 
 
+def wsgi_command(app: str, *options: str) -> list[str]:
+    """The Procfile's gunicorn, serving a WSGI `app` in gunicorn's threaded worker."""
+    command = procfile_command()
+    command[-1] = app
+    return [*command, *options, "--worker-class", "gthread", "--threads", "4"]
+
+
 def load_table(results: dict[str, LoadResult], servers: dict[str, str]) -> None:
     print(f"{'server':<34}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
     for name, result in results.items():
@@ -139,13 +146,8 @@ def main() -> int:
     args = parser.parse_args()
     print(f"machine: {machine()}")
     items = f"/api/collections/{args.collection}/items"
-    naive = procfile_command()
-    naive[-1] = "naive_app:app"
-    naive += ["--chdir", str(Path(__file__).resolve().parent),
-              "--worker-class", "gthread", "--threads", "4"]
-    wsgi = procfile_command()
-    wsgi[-1] = "mapapp:create_app()"
-    wsgi += ["--worker-class", "gthread", "--threads", "4"]
+    naive = wsgi_command("naive_app:app", "--chdir", str(Path(__file__).resolve().parent))
+    wsgi = wsgi_command("mapapp:create_app()")
     results: dict[str, LoadResult] = {}
     with exported_site() as site, static_server(site) as (static_base, static_name):
         with gunicorn() as (app_base, app_process):

@@ -152,9 +152,10 @@
       radius: (props.error_km || 1) * 1000, color: colour, weight: 1, opacity: 0.5,
       fillColor: colour, fillOpacity: 0.12, className: "mapapp-halo", interactive: false,
     });
-    marker.mapappHalo = halo;
     return L.featureGroup([halo, marker]);
   }
+
+  const isHalo = (layer) => (layer.options.className || "").includes("mapapp-halo");
 
   /* Tag each drawn element so tests and assistive tools can find features. */
   function tag(layer, feature, collectionId) {
@@ -165,7 +166,7 @@
     const apply = () => {
       const node = layer.getElement && layer.getElement();
       if (!node) return;
-      if (layer.options.className && layer.options.className.includes("mapapp-halo")) {
+      if (isHalo(layer)) {
         node.setAttribute("data-halo-for", feature.id);
       } else {
         node.setAttribute("data-feature-id", feature.id);
@@ -326,11 +327,16 @@
     if (highlighted.length) highlight(highlighted);
   }
 
-  function setFilters(next) {
-    filters = {
+  /* Filters from lists of ids (null: no filter), as the URL and plugins give them. */
+  function filtersFrom(next) {
+    return {
       groups: next.groups ? new Set(next.groups) : null,
       status: next.status ? new Set(next.status) : null,
     };
+  }
+
+  function setFilters(next) {
+    filters = filtersFrom(next);
     applyFilters();
     writeUrl();
   }
@@ -354,7 +360,10 @@
   function shownByLayer() {
     return data.collections
       .filter((collection) => theMap.hasLayer(groups.get(collection.id)))
-      .map((collection) => ({ collection, features: collection.features.filter((f) => isShown(f.id)) }))
+      .map((collection) => {
+        const drawn = geoLayers.get(collection.id);
+        return { collection, features: collection.features.filter((f) => drawn.hasLayer(featureLayers.get(f.id))) };
+      })
       .filter((entry) => entry.features.length);
   }
 
@@ -368,8 +377,7 @@
     const found = [];
     const visit = (layer) => {
       if (layer.eachLayer) layer.eachLayer(visit);
-      else if (layer.getElement && layer.getElement() &&
-        !(layer.options.className || "").includes("mapapp-halo")) found.push(layer.getElement());
+      else if (layer.getElement && layer.getElement() && !isHalo(layer)) found.push(layer.getElement());
     };
     visit(drawn);
     return found;
@@ -728,18 +736,18 @@
   }
 
   /* What the reader sees now: layers (null when all are on), open feature, filters
-     (null when off), the language asked in the URL (null: the browser's), view. */
+     (null when off), the language asked in the URL (null: the browser's), view.
+     controls, legend and lang stay as the URL gave them when the page started. */
   function currentState() {
     const layers = visibleLayers();
-    const url = readUrl();
     return {
       layers: layers.length === groups.size ? null : layers,
       feature: openFeature,
-      controls: url.controls,
-      legend: url.legend,
+      controls: startUrl.controls,
+      legend: startUrl.legend,
       groups: inDataOrder(filters.groups, data.groups),
       status: inDataOrder(filters.status, data.statuses),
-      lang: url.lang,
+      lang: startUrl.lang,
       fragment: viewFragment(),
     };
   }
@@ -874,6 +882,7 @@
   /* ---- start ---- */
 
   let starting = false;
+  let startUrl = null; // readUrl() at start: what the page was opened with
 
   function start(map, options) {
     theMap = map;
@@ -882,6 +891,7 @@
       node.style.background = node.dataset.colour;
     });
     const url = readUrl();
+    startUrl = url;
     const variant = options.mode === "embed" ? "embed" : "index";
     const elsewhere = url.error ? null : otherLanguageFile(url, variant);
     if (elsewhere) {
@@ -890,10 +900,7 @@
     }
     map.on("popupopen", onPopupOpen);
     map.on("popupclose", onPopupClose);
-    filters = {
-      groups: url.groups ? new Set(url.groups) : null,
-      status: url.status ? new Set(url.status) : null,
-    };
+    filters = filtersFrom(url);
     /* The open feature's layer is shown even when layers= leaves it out. */
     const visible = new Set(url.layers || groups.keys());
     if (url.feature && featureLayers.has(url.feature)) {

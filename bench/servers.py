@@ -51,17 +51,15 @@ def procfile_command() -> list[str]:
 
 
 @contextmanager
-def gunicorn(command: list[str] | None = None, env: dict[str, str] | None = None,
-             health: str = "/healthz") -> Iterator[tuple[str, subprocess.Popen]]:
+def gunicorn(command: list[str] | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
     """gunicorn with the Procfile's settings (or `command`) on a free loopback port."""
     port = free_port()
     command = (command or procfile_command()) + ["--bind", f"{LOOPBACK}:{port}"]
-    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "PORT": str(port),
-                                                       **(env or {})},
+    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "PORT": str(port)},
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         base = f"http://{LOOPBACK}:{port}"
-        wait_for(base + health, process)
+        wait_for(base + "/healthz", process)
         yield base, process
     finally:
         process.terminate()

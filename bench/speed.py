@@ -118,7 +118,6 @@ def gzip_size(url: str) -> int:
 
 def folium_default_weight() -> tuple[int, int, int]:
     """(html gzip, assets raw, assets gzip) of folium's default page for the same data."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
     from naive_app import folium_page
 
     html = folium_page().encode()

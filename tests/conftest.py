@@ -4,6 +4,7 @@ gunicorn on a free loopback port, and a real headless Chromium."""
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 import re
 import shutil
@@ -14,12 +15,13 @@ import tempfile
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -32,7 +34,20 @@ from mapapp.settings import bundled_dir
 FIXTURE_DATA = Path(__file__).parent / "fixtures" / "geodata"
 FIXTURE_ARTICLE = Path(__file__).parent / "fixtures" / "article.txt"
 REAL_DATA = bundled_dir("geodata")
+MAPAPP = Path(sys.executable).with_name("mapapp")  # the installed console script
 CHROMIUM = os.environ.get("MAPAPP_TEST_CHROMIUM", "/usr/bin/chromium")
+
+
+def edit_json(path: Path, change: Callable[[Any], Any]) -> None:
+    """Apply `change` to the parsed file in place and write it back."""
+    document = json.loads(path.read_text(encoding="utf-8"))
+    change(document)
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+
+
+def run_check(*args: str) -> subprocess.CompletedProcess:
+    """`mapapp check` through the installed console script."""
+    return subprocess.run([MAPAPP, "check", *args], capture_output=True, text=True, check=False)
 
 
 @pytest.fixture
@@ -77,10 +92,11 @@ def free_port(host: str = "127.0.0.1") -> int:
         return sock.getsockname()[1]
 
 
-def start_server(data_dir: Path, env: dict[str, str] | None = None,
-                 host: str = "127.0.0.1") -> tuple[subprocess.Popen, str]:
+def start_server(data_dir: Path,
+                 env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
     """`mapapp serve` (gunicorn with the Procfile's settings) on a free loopback port.
     Its output goes to a temporary file (a pipe nobody reads could block it)."""
+    host = "127.0.0.1"
     port = free_port(host)
     log = tempfile.TemporaryFile()  # noqa: SIM115 (closed by stop_server)
     process = subprocess.Popen(

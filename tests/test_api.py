@@ -91,15 +91,6 @@ def test_unknown_route_is_404_json(client):
     assert response.get_json()["code"] == 404
 
 
-def test_unknown_query_parameter_is_400(client):
-    response = client.get("/api/collections/energy/items?limt=5")
-    assert response.status_code == 400
-    assert response.get_json() == {
-        "code": 400,
-        "description": "unknown query parameter 'limt' for /api/collections/energy/items; "
-                       "it takes limit, offset, bbox, datetime, f, crs, bbox-crs"}
-
-
 def test_post_is_405_with_allow(client):
     response = client.post("/api/collections")
     assert response.status_code == 405

@@ -4,24 +4,14 @@ file, the feature and the field."""
 
 from __future__ import annotations
 
-import json
 import subprocess
-import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from mapapp import create_app
 from mapapp.problems import DataError
-
-MAPAPP = Path(sys.executable).with_name("mapapp")
-
-
-def edit_json(path: Path, change: Callable[[dict], None]) -> None:
-    document = json.loads(path.read_text(encoding="utf-8"))
-    change(document)
-    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+from tests.conftest import MAPAPP, edit_json, run_check
 
 
 def truncate(root: Path) -> None:
@@ -73,8 +63,7 @@ CASES = {
 def test_corruption_is_refused_by_check_and_by_the_app(real_data_copy: Path, case: str):
     corrupt, expected = CASES[case]
     corrupt(real_data_copy)
-    result = subprocess.run([MAPAPP, "check", "--data-dir", str(real_data_copy)],
-                            capture_output=True, text=True, check=False)
+    result = run_check("--data-dir", str(real_data_copy))
     assert result.returncode == 1
     assert any(line.strip().startswith(expected) for line in result.stderr.splitlines()), \
         result.stderr

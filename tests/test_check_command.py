@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from mapapp.cli import main
-from tests.conftest import FIXTURE_ARTICLE, FIXTURE_DATA
-
-MAPAPP = Path(sys.executable).with_name("mapapp")  # the installed console script
-
-
-def run_check(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([MAPAPP, "check", *args], capture_output=True, text=True, check=False)
+from tests.conftest import FIXTURE_ARTICLE, FIXTURE_DATA, edit_json, run_check
 
 
 def test_console_script_passes_good_data_with_quotes():
@@ -39,10 +31,8 @@ def test_console_script_refuses_broken_data(data_copy: Path):
 
 
 def set_quote(data_dir: Path, quote: str, paragraph: int) -> None:
-    path = data_dir / "energy.geojson"
-    document = json.loads(path.read_text(encoding="utf-8"))
-    document["features"][0]["properties"]["citations"][0].update(quote=quote, paragraph=paragraph)
-    path.write_text(json.dumps(document), encoding="utf-8")
+    edit_json(data_dir / "energy.geojson", lambda document: document["features"][0][
+        "properties"]["citations"][0].update(quote=quote, paragraph=paragraph))
 
 
 @pytest.mark.parametrize(("quote", "paragraph", "message"), [

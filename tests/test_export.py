@@ -11,7 +11,9 @@ import pytest
 
 from mapapp.cli import main
 from mapapp.export import ExportError, export_site
+from mapapp.i18n import LANGUAGES
 from tests.conftest import FIXTURE_DATA
+from tests.test_i18n import data_block
 
 
 @pytest.fixture(scope="module")
@@ -19,6 +21,23 @@ def site(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("export") / "site"
     export_site(root, {"MAPAPP_DATA_DIR": str(FIXTURE_DATA)})
     return root
+
+
+def test_export_writes_a_file_per_language(site: Path):
+    for variant in ("index", "embed"):
+        for lang in LANGUAGES:
+            name = f"{variant}.html" if lang == "en" else f"{variant}.{lang}.html"
+            html = (site / name).read_text(encoding="utf-8")
+            assert f'<html lang="{lang}"' in html, name
+            links = data_block(html)["links"]
+            assert links["files"]["index"][lang] == ("index.html" if lang == "en"
+                                                     else f"index.{lang}.html")
+            for target in re.findall(r'(?:src|href)="([^"]+)"', html):
+                if not target.startswith(("http://", "https://", "#")):
+                    assert (site / target).is_file(), (name, target)
+    ru = (site / "index.ru.html").read_text(encoding="utf-8")
+    assert 'data-embed-path="embed.ru.html"' in ru
+    assert 'href="index.zh.html" hreflang="zh"' in ru
 
 
 def test_pages_and_files(site: Path):

@@ -149,8 +149,7 @@ def test_english_page_has_no_message_table(fixture_client):
 
 
 @pytest.mark.parametrize("path", ["/", "/embed"])
-def test_without_lang_the_page_follows_accept_language_and_says_so(path):
-    client = create_app({"MAPAPP_DATA_DIR": str(FIXTURE_DATA)}).test_client()
+def test_without_lang_the_page_follows_accept_language_and_says_so(client, path):
     for header, lang in [("ru-RU,ru;q=0.9", "ru"), ("zh-CN", "zh"), ("de", "en"), ("kk", "kk"),
                          ("ru-RU,ru;q=0.9", "ru")]:
         response = client.get(path, headers={"Accept-Language": header})
@@ -224,23 +223,3 @@ def test_every_language_page_is_built_identically():
         for path in ("/", "/embed"):
             assert first.get(f"{path}?lang={lang}").data == second.get(f"{path}?lang={lang}").data
 
-
-def test_export_writes_a_file_per_language(tmp_path):
-    from mapapp.export import export_site
-
-    root = tmp_path / "site"
-    export_site(root, {"MAPAPP_DATA_DIR": str(FIXTURE_DATA)})
-    for variant in ("index", "embed"):
-        for lang in LANGUAGES:
-            name = f"{variant}.html" if lang == "en" else f"{variant}.{lang}.html"
-            html = (root / name).read_text(encoding="utf-8")
-            assert f'<html lang="{lang}"' in html, name
-            links = data_block(html)["links"]
-            assert links["files"]["index"][lang] == ("index.html" if lang == "en"
-                                                     else f"index.{lang}.html")
-            for target in re.findall(r'(?:src|href)="([^"]+)"', html):
-                if not target.startswith(("http://", "https://", "#")):
-                    assert (root / target).is_file(), (name, target)
-    ru = (root / "index.ru.html").read_text(encoding="utf-8")
-    assert 'data-embed-path="embed.ru.html"' in ru
-    assert 'href="index.zh.html" hreflang="zh"' in ru

@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from mapapp.catalogue import load_catalogue
 from mapapp.problems import DataError
-from tests.conftest import FIXTURE_DATA
-
-
-def edit(path: Path, change: Callable[[Any], Any]) -> None:
-    """Apply `change` to the parsed file in place and write it back."""
-    document = json.loads(path.read_text(encoding="utf-8"))
-    change(document)
-    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+from tests.conftest import FIXTURE_DATA, edit_json
 
 
 def feature(document: dict, index: int = 0) -> dict:
@@ -145,12 +135,12 @@ BROKEN_FEATURES = {
 @pytest.mark.parametrize("case", BROKEN_FEATURES, ids=list(BROKEN_FEATURES))
 def test_broken_feature_is_refused(data_copy: Path, case: str):
     file, change, expected = BROKEN_FEATURES[case]
-    edit(data_copy / file, change)
+    edit_json(data_copy / file, change)
     assert expected in refused(data_copy)
 
 
 def test_duplicate_id_across_files(data_copy: Path):
-    edit(data_copy / "routes.geojson", lambda d: feature(d).update(id="campus"))
+    edit_json(data_copy / "routes.geojson", lambda d: feature(d).update(id="campus"))
     assert "routes.geojson: feature 'campus': field 'id': id already used in energy.geojson" \
         in refused(data_copy)
 
@@ -181,15 +171,15 @@ def test_file_without_catalogue_entry(data_copy: Path):
 
 
 def test_catalogue_entry_missing_a_field(data_copy: Path):
-    edit(data_copy / "catalogue.json", lambda d: d["collections"][0].pop("title"))
+    edit_json(data_copy / "catalogue.json", lambda d: d["collections"][0].pop("title"))
     assert refused(data_copy) == ["catalogue.json: field 'title': collections[0] has no 'title'",
                                   "energy.geojson: no entry in catalogue.json for this file"]
 
 
 def test_every_problem_is_reported_not_only_the_first(data_copy: Path):
-    edit(data_copy / "energy.geojson", lambda d: [props(d).update(status="x"),
+    edit_json(data_copy / "energy.geojson", lambda d: [props(d).update(status="x"),
                                                   props(d, 1).update(precision="y")])
-    edit(data_copy / "routes.geojson", lambda d: props(d).update(citations=[]))
+    edit_json(data_copy / "routes.geojson", lambda d: props(d).update(citations=[]))
     problems = refused(data_copy)
     assert len(problems) == 3
     assert {p.split(":")[0] for p in problems} == {"energy.geojson", "routes.geojson"}

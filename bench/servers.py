@@ -51,19 +51,27 @@ def procfile_command() -> list[str]:
 
 
 @contextmanager
+def running(command: list[str], ready_url: str,
+            env: dict[str, str] | None = None) -> Iterator[subprocess.Popen]:
+    """A server process, once `ready_url` answers; stopped (SIGTERM) on leaving."""
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    try:
+        wait_for(ready_url, process)
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@contextmanager
 def gunicorn(command: list[str] | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
     """gunicorn with the Procfile's settings (or `command`) on a free loopback port."""
     port = free_port()
     command = (command or procfile_command()) + ["--bind", f"{LOOPBACK}:{port}"]
-    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "PORT": str(port)},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        base = f"http://{LOOPBACK}:{port}"
-        wait_for(base + "/healthz", process)
+    base = f"http://{LOOPBACK}:{port}"
+    with running(command, base + "/healthz", {**os.environ, "PORT": str(port)}) as process:
         yield base, process
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 @contextmanager
@@ -114,15 +122,9 @@ def static_server(root: Path) -> Iterator[tuple[str, str]]:
             command = [sys.executable, "-m", "http.server", str(port), "--bind", LOOPBACK,
                        "--directory", str(root)]
             name = "python http.server"
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL)
-        try:
-            base = f"http://{LOOPBACK}:{port}"
-            wait_for(base + "/index.html", process)
+        base = f"http://{LOOPBACK}:{port}"
+        with running(command, base + "/index.html"):
             yield base, name
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
 
 
 WRK_SCRIPT = """

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, Response, render_template, request
+from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from mapapp import api, web
@@ -15,9 +15,10 @@ from mapapp.catalogue import load_catalogue
 from mapapp.downloads import Downloads
 from mapapp.errors import AppError, error_body
 from mapapp.fastpath import FastPath
+from mapapp.i18n import LANGUAGES, negotiate, translate
 from mapapp.mapbuild import Tiles
 from mapapp.openapi import openapi_document
-from mapapp.pages import build_pages, iframe_titles, page_globals
+from mapapp.pages import build_pages, error_environments, iframe_titles, page_globals
 from mapapp.security import SecurityHeaders, parse_frame_ancestors, tile_source
 from mapapp.settings import bundled_dir, load_settings
 from mapapp.state import AppState
@@ -74,6 +75,7 @@ def build_state(app: Flask, tiles: Tiles, previous: AppState | None = None) -> A
         openapi=openapi_document(catalogue),
         iframe_titles=iframe_titles(catalogue),
         tiles=tiles,
+        error_pages=error_environments(catalogue, app.jinja_env),
     )
 
 
@@ -99,9 +101,18 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(BadMapUrl)
     def bad_map_url(error: BadMapUrl) -> Response:
-        """A page URL with a wrong value: a short page an embedder sees in the frame."""
-        html = render_template("bad_url.html", message=error.description, valid=error.valid)
-        return Response(html, status=error.code, content_type="text/html; charset=utf-8")
+        """A page URL with a wrong value: a short page an embedder sees in the frame,
+        in the language of `lang=` (when that is valid) or else of Accept-Language."""
+        asked = request.args.get("lang")
+        lang = asked if asked in LANGUAGES else negotiate(request.accept_languages)
+        message = translate(lang, error.template).format(**error.values)
+        template = app.extensions["mapapp"].error_pages[lang].get_template("bad_url.html")
+        html = template.render(message=message, valid=error.valid)
+        response = Response(html, status=error.code, content_type="text/html; charset=utf-8")
+        response.headers["Content-Language"] = lang
+        if asked not in LANGUAGES:
+            response.headers["Vary"] = "Accept-Language"
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:

@@ -7,9 +7,11 @@ start-up (`feature_bodies`), so a page of items is a join of ready bytes.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
+from werkzeug.http import http_date
 
 from mapapp.catalogue import Catalogue
 from mapapp.downloads import Download
@@ -26,6 +28,7 @@ from mapapp.features import (
     collection_document,
     collections_document,
     conformance_document,
+    data_dates,
     dumps,
     feature_collection_bytes,
     feature_schema,
@@ -45,6 +48,15 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 def build_feature_bodies(catalogue: Catalogue) -> dict[str, tuple[bytes, ...]]:
     """Each feature's JSON, once per data version, in file order."""
     return {c.id: tuple(dumps(f) for f in c.features) for c in catalogue.collections}
+
+
+@bp.after_request
+def last_modified(response: Response) -> Response:
+    """The data's answers say when the data was last checked against its sources."""
+    if response.status_code == 200:
+        checked = date.fromisoformat(current_state().catalogue.checked_on)
+        response.headers["Last-Modified"] = http_date(checked)
+    return response
 
 
 def reject_query_parameters(allowed: tuple[str, ...] = ()) -> dict[str, str]:
@@ -102,8 +114,9 @@ def collections() -> Response:
 @bp.get("/collections/<collection_id>")
 def collection(collection_id: str) -> Response:
     json_only()
-    return _json(collection_document(current_state().catalogue.collection(collection_id),
-                                     base_url()))
+    catalogue = current_state().catalogue
+    return _json(collection_document(catalogue.collection(collection_id), base_url(),
+                                     data_dates(catalogue)))
 
 
 @bp.get("/collections/<collection_id>/schema")

@@ -19,7 +19,13 @@ from shapely.geometry.base import BaseGeometry
 
 from mapapp.errors import NotFound
 from mapapp.problems import DataError, Problem
-from mapapp.validation import check_catalogue_entry, check_feature_collection, check_source
+from mapapp.translated import shared_names
+from mapapp.validation import (
+    check_catalogue_dates,
+    check_catalogue_entry,
+    check_feature_collection,
+    check_source,
+)
 
 CATALOGUE_FILE = "catalogue.json"
 SOURCES_FILE = "sources.json"
@@ -52,6 +58,8 @@ class Catalogue:
     collections: tuple[Collection, ...]
     sources: dict[str, dict[str, Any]]
     version: str
+    data_as_of: str  # the day statuses and facts describe (YYYY-MM-DD)
+    checked_on: str  # the day the data was last checked against its sources
 
     def collection(self, collection_id: str) -> Collection:
         for collection in self.collections:
@@ -139,8 +147,9 @@ def load_catalogue(data_dir: str | Path) -> Catalogue:
     if not data_dir.is_dir():
         raise DataError([Problem(str(data_dir), "data folder not found")])
     sources = _load_sources(data_dir, problems)
-    entries = _entries(_read_json(data_dir / CATALOGUE_FILE, problems), "collections",
-                       CATALOGUE_FILE, problems)
+    listing = _read_json(data_dir / CATALOGUE_FILE, problems)
+    entries = _entries(listing, "collections", CATALOGUE_FILE, problems)
+    problems += check_catalogue_dates(listing, CATALOGUE_FILE)
     collections: list[Collection] = []
     owner: dict[str, str] = {}
     listed_files: set[str] = set()
@@ -176,10 +185,12 @@ def load_catalogue(data_dir: str | Path) -> Catalogue:
     for path in sorted(data_dir.glob("*.geojson")):
         if path.name not in listed_files:
             problems.append(Problem(path.name, f"no entry in {CATALOGUE_FILE} for this file"))
+    problems += shared_names((c.file, f) for c in collections for f in c.features)
     if problems:
         raise DataError(problems)
     collections.sort(key=lambda c: c.order)
-    return Catalogue(tuple(collections), sources, _version(data_dir, listed_files))
+    return Catalogue(tuple(collections), sources, _version(data_dir, listed_files),
+                     data_as_of=listing["data_as_of"], checked_on=listing["checked_on"])
 
 
 def _collection(entry: dict[str, Any], features: list[dict[str, Any]]) -> Collection:

@@ -2,7 +2,8 @@
 
 The API serves GeoJSON itself; these are the files analysts open in a spreadsheet,
 Google Earth or QGIS. Nested properties are flattened into readable columns (one
-column per name language, facts and citations as text), geometry goes to WKT in
+column per language for names, summaries, notes, facts and places; facts and
+citations as text), geometry goes to WKT in
 CSV, and GDAL (through pyogrio) writes KML and GeoPackage in EPSG:4326. Each file
 is built once, on first request, and kept: the catalogue never changes under a
 running app.
@@ -23,6 +24,7 @@ import pyogrio
 import shapely
 
 from mapapp.catalogue import Catalogue, Collection
+from mapapp.translated import FEATURE_TEXTS, LANGUAGES, SOURCE_LANGUAGE
 
 CRS = "EPSG:4326"
 CATALOGUE_FILENAME = "mapapp.gpkg"
@@ -53,12 +55,18 @@ def _join(items: list[Any], render: Callable[[Any], str]) -> str:
     return "; ".join(render(item) for item in items)
 
 
-def _fact(fact: Mapping[str, Any]) -> str:
-    return f"{fact['label']}: {fact['value']} ({fact['source']})"
+def _fact(fact: Mapping[str, Any], lang: str = SOURCE_LANGUAGE) -> str:
+    texts = fact if lang == SOURCE_LANGUAGE else fact["translations"][lang]
+    as_of = f" [{fact['as_of']}]" if "as_of" in fact else ""
+    return f"{texts['label']}: {texts['value']}{as_of} ({fact['source']})"
 
 
 def _citation(citation: Mapping[str, Any]) -> str:
     return f"¶{citation['paragraph']}: “{citation['quote']}” ({citation['source']})"
+
+
+def _location_source(entry: Mapping[str, Any]) -> str:
+    return f"{entry['name']}: {entry['gives']} ({entry['url']})"
 
 
 def _any(value: Any) -> str:
@@ -69,35 +77,59 @@ def _any(value: Any) -> str:
     return str(value)
 
 
-READABLE: dict[str, Callable[[Any], str]] = {"facts": _fact, "citations": _citation}
+READABLE: dict[str, Callable[[Any], str]] = {
+    "citations": _citation, "location_sources": _location_source,
+    "via": lambda stop: stop["name"],
+}
+
+Column = tuple[str, str, Any]  # the property it comes from, the column, the value
+
+
+def _columns_of(name: str, value: Any) -> list[Column]:
+    """The readable columns of one property: `names` gives names_en, names_ru…;
+    `translations` gives summary_ru, location_note_ru…; facts in every language,
+    facts_ru…; places per language, places_ru…"""
+    if name == "translations":
+        return [(name, f"{text}_{lang}", translated)
+                for lang, texts in value.items() for text, translated in texts.items()]
+    if name == "facts":
+        return [(name, "facts" if lang == SOURCE_LANGUAGE else f"facts_{lang}",
+                 _join(value, lambda fact, lang=lang: _fact(fact, lang)))
+                for lang in LANGUAGES]
+    if name == "places":
+        return [(name, f"places_{lang}", "; ".join(place[lang] for place in value))
+                for lang in LANGUAGES]
+    if isinstance(value, Mapping):
+        return [(name, f"{name}_{key}", _any(item)) for key, item in value.items()]
+    if isinstance(value, list):
+        return [(name, name, _join(value, READABLE.get(name, _any)))]
+    return [(name, name, value)]
 
 
 def flatten_properties(properties: Mapping[str, Any]) -> dict[str, Any]:
-    """One readable column per value: `names` becomes names_en, names_ru…; facts
-    read "Label: value (source); …", citations "¶8: “quote” (source-id)"."""
-    flat: dict[str, Any] = {}
-    for name, value in properties.items():
-        if isinstance(value, Mapping):
-            flat.update({f"{name}_{key}": _any(item) for key, item in value.items()})
-        elif isinstance(value, list):
-            flat[name] = _join(value, READABLE.get(name, _any))
-        else:
-            flat[name] = value
-    return flat
+    """One readable column per value (see `_columns_of`); facts read
+    "Label: value [as of] (source); …", citations "¶8: “quote” (source-id)"."""
+    return {column: value for name, value in properties.items()
+            for _, column, value in _columns_of(name, value)}
 
 
 def _columns(collection: Collection) -> list[str]:
-    """id, then each property where it first appears, a nested one's keys together
-    (names_en, names_ru, names_zh) even when the first feature lacks some."""
+    """id, then each property's columns where the property first appears, a nested
+    one's columns together (names_en, names_ru, names_zh) even when the first feature
+    lacks some."""
     groups: dict[str, dict[str, None]] = {}
     for feature in collection.features:
         for name, value in feature["properties"].items():
             keys = groups.setdefault(name, {})
-            if isinstance(value, Mapping):
-                keys.update(dict.fromkeys(f"{name}_{key}" for key in value))
-            else:
-                keys[name] = None
-    return ["id", *(column for keys in groups.values() for column in keys)]
+            keys.update(dict.fromkeys(column for _, column, _ in _columns_of(name, value)))
+    columns = [column for keys in groups.values() for column in keys]
+    for text in FEATURE_TEXTS:  # summary_ru… beside summary
+        translated = [c for c in columns if c.startswith(f"{text}_")]
+        if text in columns and translated:
+            columns = [c for c in columns if c not in translated]
+            at = columns.index(text) + 1
+            columns[at:at] = translated
+    return ["id", *columns]
 
 
 def flat_frame(collection: Collection) -> geopandas.GeoDataFrame:

@@ -8,6 +8,12 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 
 
+def N_(message: str) -> str:
+    """Marks a message for the translation catalogues without translating it here
+    (the pages translate the messages of a wrong map URL)."""
+    return message
+
+
 class AppError(Exception):
     """An error a client caused; `code` is the HTTP status it answers with."""
 
@@ -36,15 +42,29 @@ class BadParameter(AppError):
     name = "Bad Request"
 
 
+def bad_parameter(template: str, **values: object) -> AppError:
+    """A 400 from a message template and its values (`str.format` fields)."""
+    return BadParameter(template.format(**values))
+
+
+# The messages of single_values, as templates: the map pages translate them.
+UNKNOWN_PARAMETER = N_("unknown query parameter {name} for {where}; it takes {allowed}")
+UNKNOWN_PARAMETER_NONE = N_("unknown query parameter {name} for {where}; it takes none")
+REPEATED_PARAMETER = N_("query parameter {name} is given {count} times; give it once")
+
+
 def single_values(args: Mapping[str, Sequence[str]], allowed: Sequence[str], where: str,
-                  error: Callable[[str], AppError] = BadParameter) -> dict[str, str]:
+                  error: Callable[..., AppError] = bad_parameter) -> dict[str, str]:
     """Each parameter once, and only those `where` takes: a silently ignored typo or a
-    repeated value would hide a mistake. `args` maps each name to all its values."""
+    repeated value would hide a mistake. `args` maps each name to all its values;
+    `error(template, **values)` makes the exception raised."""
     unknown = sorted(set(args) - set(allowed))
     if unknown:
-        takes = f"it takes {', '.join(allowed)}" if allowed else "it takes none"
-        raise error(f"unknown query parameter {unknown[0]!r} for {where}; {takes}")
+        if allowed:
+            raise error(UNKNOWN_PARAMETER, name=repr(unknown[0]), where=where,
+                        allowed=", ".join(allowed))
+        raise error(UNKNOWN_PARAMETER_NONE, name=repr(unknown[0]), where=where)
     for name, values in args.items():
         if len(values) != 1:
-            raise error(f"query parameter {name!r} is given {len(values)} times; give it once")
+            raise error(REPEATED_PARAMETER, name=repr(name), count=len(values))
     return {name: values[0] for name, values in args.items()}

@@ -274,14 +274,22 @@ def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def collection_document(collection: Collection, base: str) -> dict[str, Any]:
-    """One collection: the app's members (group) and the OGC ones (extent, crs…)."""
+def data_dates(catalogue: Catalogue) -> dict[str, str]:
+    """The day the statuses and facts describe, and the day they were last checked."""
+    return {"data_as_of": catalogue.data_as_of, "checked_on": catalogue.checked_on}
+
+
+def collection_document(collection: Collection, base: str,
+                        dates: Mapping[str, str]) -> dict[str, Any]:
+    """One collection: the app's members (group, the data's dates) and the OGC ones
+    (extent, crs…)."""
     url = f"{base}api/collections/{collection.id}"
     return {
         "id": collection.id,
         "title": collection.title,
         "description": collection.description,
         "group": collection.group,
+        **dates,
         "links": [
             link(f"{url}/items", "items", GEOJSON, collection.title),
             link(url, "self", JSON, collection.title),
@@ -341,7 +349,8 @@ def feature_schema(collection: Collection, base: str) -> dict[str, Any]:
 
 def collections_document(catalogue: Catalogue, base: str) -> dict[str, Any]:
     return {
-        "collections": [collection_document(c, base) for c in catalogue.collections],
+        "collections": [collection_document(c, base, data_dates(catalogue))
+                        for c in catalogue.collections],
         "links": [
             link(f"{base}api/collections", "self", JSON, "The collections"),
             link(f"{base}api/{CATALOGUE_DOWNLOAD}", "enclosure", GEOPACKAGE,
@@ -358,6 +367,7 @@ def landing_document(catalogue: Catalogue, base: str) -> dict[str, Any]:
         "description": f"{len(catalogue.collections)} collections, {catalogue.feature_count} "
                        f"features, each quoting the sentence of {article['citation']} "
                        "that names it. OGC API – Features, GeoJSON in CRS84.",
+        **data_dates(catalogue),
         "links": [
             link(api, "self", JSON, "This document"),
             link(f"{api}/openapi", "service-desc", OPENAPI, "The API definition (OpenAPI 3.0)"),

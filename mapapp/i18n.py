@@ -30,6 +30,7 @@ from babel.messages.pofile import read_po
 from babel.support import Translations
 
 from mapapp.catalogue import Catalogue
+from mapapp.errors import N_
 from mapapp.settings import PACKAGE_DIR
 
 LANGUAGES = ("en", "ru", "kk", "zh")
@@ -40,11 +41,6 @@ BABEL_LOCALES = {"en": "en_GB", "ru": "ru", "kk": "kk", "zh": "zh_Hans"}
 TRANSLATIONS_DIR = PACKAGE_DIR / "translations"
 SCRIPTS_DIR = PACKAGE_DIR / "static"
 SCRIPTS = ("mapapp.js", "reader.js")
-
-
-def N_(message: str) -> str:
-    """Marks a message for the catalogues without translating it here."""
-    return message
 
 
 # The fixed vocabulary of the data (mapapp.validation.STATUSES), in the same order.

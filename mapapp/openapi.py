@@ -24,7 +24,9 @@ from mapapp.features import (
     OFFSET_MAX,
     OPENAPI,
 )
-from mapapp.validation import GEOMETRY_TYPES, ID_PATTERN, LANGUAGES, PRECISIONS, STATUSES
+from mapapp.precision import PRECISIONS
+from mapapp.translated import LANGUAGES, TARGET_LANGUAGES
+from mapapp.validation import GEOMETRY_TYPES, ID_PATTERN, STATUSES
 
 REF = "#/components/"
 
@@ -42,6 +44,14 @@ def _object(required: list[str], properties: dict[str, Any], **extra: Any) -> di
 
 
 STRING = {"type": "string"}
+DATA_DATES = {
+    "data_as_of": {"type": "string", "format": "date",
+                   "description": "The day the statuses and facts describe (unless a fact "
+                                  "gives its own as_of)"},
+    "checked_on": {"type": "string", "format": "date",
+                   "description": "The day the data was last checked against its sources; "
+                                  "also the Last-Modified of every answer of the API"},
+}
 
 
 def parameters(catalogue: Catalogue) -> dict[str, Any]:
@@ -87,24 +97,44 @@ def parameters(catalogue: Catalogue) -> dict[str, Any]:
 
 
 def _feature_properties(catalogue: Catalogue) -> dict[str, Any]:
-    """The property schema of mapapp.validation, as JSON Schema."""
-    fact = _object(["label", "value", "source"],
-                   {"label": STRING, "value": STRING, "source": {**STRING, "format": "uri"}})
+    """The property schema of mapapp.validation, as JSON Schema: English texts, their
+    translations beside them (`translations`), and where the position comes from."""
+    position = _array({"type": "number"}, minItems=2, maxItems=2,
+                      description="[lon, lat] in CRS84")
+    every_language = _object(list(LANGUAGES), {language: STRING for language in LANGUAGES},
+                             additionalProperties=False)
+
+    def translated(texts: list[str], optional: tuple[str, ...] = ()) -> dict[str, Any]:
+        one = _object(texts, {name: STRING for name in (*texts, *optional)},
+                      additionalProperties=False)
+        return _object(list(TARGET_LANGUAGES), {lang: one for lang in TARGET_LANGUAGES},
+                       description="The project's translation of the English texts")
+
+    fact = _object(["label", "value", "source", "translations"], {
+        "label": STRING, "value": STRING, "source": {**STRING, "format": "uri"},
+        "as_of": {**STRING, "pattern": r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$",
+                  "description": "The date the fact is true for"},
+        "translations": translated(["label", "value"])})
     citation = _object(["source", "paragraph", "quote"], {
         "source": {"type": "string", "enum": sorted(catalogue.sources)},
         "paragraph": {"type": "integer", "minimum": 0}, "quote": STRING,
         "offset": {"type": "integer", "minimum": 0}})
-    names = _object(["en"], {language: STRING for language in LANGUAGES},
-                    additionalProperties=False)
+    location_source = _object(["name", "url", "gives"], {
+        "name": STRING, "url": {**STRING, "format": "uri"}, "gives": STRING,
+        "coordinates": position})
+    via = _object(["name", "coordinates"], {"name": STRING, "coordinates": position})
     return _object(
         ["name", "names", "kind", "status", "summary", "facts", "citations", "precision",
-         "location_sources"],
-        {"name": STRING, "names": names, "kind": STRING, "summary": STRING,
+         "location_sources", "places", "translations"],
+        {"name": STRING, "names": every_language, "kind": STRING, "summary": STRING,
+         "name_sources": {"type": "object", "additionalProperties": STRING},
          "status": {"type": "string", "enum": list(STATUSES)},
          "facts": _array(fact), "citations": _array(citation, minItems=1),
          "precision": {"type": "string", "enum": list(PRECISIONS)},
          "error_km": {"type": "number", "minimum": 0, "exclusiveMinimum": True},
-         "location_note": STRING, "location_sources": _array(STRING, minItems=1),
+         "location_note": STRING, "location_sources": _array(location_source, minItems=1),
+         "via": _array(via, minItems=2), "places": _array(every_language, minItems=1),
+         "translations": translated(["summary"], ("location_note",)),
          "year": {"type": "integer"}, "context": {"type": "boolean"}})
 
 
@@ -117,7 +147,7 @@ def schemas(catalogue: Catalogue) -> dict[str, Any]:
         "exception": _object(["code", "description"], {"code": {"type": "integer"},
                                                        "description": STRING}),
         "landingPage": _object(["links"], {"title": STRING, "description": STRING,
-                                           "links": links}),
+                                           "links": links, **DATA_DATES}),
         "confClasses": _object(["conformsTo"], {"conformsTo": _array(STRING)}),
         "extent": _object(["spatial"], {
             "spatial": _object(["bbox"], {"bbox": _array(_array(
@@ -126,7 +156,7 @@ def schemas(catalogue: Catalogue) -> dict[str, Any]:
                 moment, minItems=2, maxItems=2), minItems=1), "trs": STRING})}),
         "collection": _object(["id", "links"], {
             "id": STRING, "title": STRING, "description": STRING, "group": STRING,
-            "links": links, "extent": _ref("schemas", "extent"),
+            **DATA_DATES, "links": links, "extent": _ref("schemas", "extent"),
             "itemType": STRING, "crs": _array(STRING), "storageCrs": STRING}),
         "collections": _object(["collections", "links"], {
             "collections": _array(_ref("schemas", "collection")), "links": links}),

@@ -14,6 +14,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from mapapp.article import data_as_of, localised_article
 from mapapp.assets import Assets
 from mapapp.catalogue import Catalogue
 from mapapp.downloads import CATALOGUE_FILENAME, FORMATS
@@ -23,8 +24,6 @@ from mapapp.i18n import (
     LANGUAGE_NAMES,
     LANGUAGES,
     STATUSES,
-    join_names,
-    long_date,
     script_messages,
     translate,
     translations,
@@ -162,6 +161,8 @@ def language_data(catalogue: Catalogue, lang: str, links: PageLinks) -> dict[str
             "messages": script_messages(lang, catalogue),
         },
         "links": links.script_links(lang),
+        "article": localised_article(catalogue, lang),
+        "dataAsOf": {"text": data_as_of(catalogue, lang)},
     }
 
 
@@ -172,18 +173,22 @@ def script_safe_json(document: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def article_source(catalogue: Catalogue) -> dict[str, Any]:
-    """The article the map is about: the first entry of sources.json."""
-    return next(iter(catalogue.sources.values()))
+def page_article(catalogue: Catalogue, lang: str) -> dict[str, Any]:
+    """The article as a page in `lang` names it: localised title, author and
+    publishers; `url` is its publication in `lang` where there is one (else the text
+    quoted), `language` the language of the title."""
+    article = localised_article(catalogue, lang)
+    own = article["in_language"] or article["quoted"]
+    return {**article, "url": own["url"], "language": lang}
 
 
 def page_globals(catalogue: Catalogue, lang: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
     """What every template may use, besides its own context, in `lang`."""
-    article = article_source(catalogue)
-    when = long_date(article["date"], lang)
-    return {"article_date": when, "site_title": translate(lang, SITE_TITLE),
-            "iframe_title": iframe_title(article, when, lang),
-            "publishers": join_names(article["publishers"], lang),
+    article = page_article(catalogue, lang)
+    return {"article_date": article["date"], "site_title": translate(lang, SITE_TITLE),
+            "iframe_title": iframe_title(article, article["date"], lang),
+            "publishers": article["publishers_text"], "article": article,
+            "data_as_of": data_as_of(catalogue, lang),
             "lang": lang, "languages": LANGUAGE_NAMES}
 
 
@@ -217,6 +222,17 @@ def set_language(env: Environment, catalogue: Catalogue, lang: str) -> None:
     env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
 
 
+def error_environments(catalogue: Catalogue, jinja: Environment) -> dict[str, Environment]:
+    """One template environment per language for the pages rendered per request (a
+    wrong map URL), each set to its language once, so requests never switch one."""
+    environments = {}
+    for lang in LANGUAGES:
+        env = i18n_environment(jinja)
+        set_language(env, catalogue, lang)
+        environments[lang] = env
+    return environments
+
+
 def build_pages(catalogue: Catalogue, tiles: Tiles, jinja: Environment,
                 assets: Assets, links: PageLinks = APP_LINKS) -> dict[str, Page]:
     """Render every page variant in every language, keyed by `page_key`; the
@@ -235,7 +251,6 @@ def build_pages(catalogue: Catalogue, tiles: Tiles, jinja: Environment,
             data_json = script_safe_json({**data, **language_data(catalogue, lang, links)})
             html = env.get_template(options["template"]).render(
                 catalogue=catalogue,
-                article=article_source(catalogue),
                 map_html=map_html,
                 map_script_url=script.path,
                 data_json=data_json,

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
+from jinja2 import Environment
 
 from mapapp.assets import Assets
 from mapapp.catalogue import Catalogue
@@ -24,6 +25,7 @@ class AppState:
     openapi: dict[str, Any]
     iframe_titles: dict[str, str]  # by language
     tiles: Tiles  # from the settings, which a data reload keeps
+    error_pages: dict[str, Environment]  # by language: the templates of error pages
 
 
 def current_state() -> AppState:

@@ -8,18 +8,27 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from datetime import date
 from typing import Any
 
 import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
+from mapapp.fields import is_web_url, nonempty_str
+from mapapp.precision import check_location
 from mapapp.problems import Problem
+from mapapp.translated import (
+    LANGUAGES,
+    check_fact,
+    check_name_sources,
+    check_names,
+    check_places,
+    check_translations,
+)
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-PRECISIONS = ("exact", "approximate", "schematic")
 STATUSES = ("operating", "under construction", "planned", "historical", "event")
-LANGUAGES = ("en", "ru", "kk", "zh")
 GEOMETRY_TYPES = (
     "Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon",
 )
@@ -32,13 +41,20 @@ CATALOGUE_FIELDS = ("id", "file", "title", "group", "description", "order", "sty
 SOURCE_FIELDS = ("id", "title", "author", "publishers", "date", "language", "url", "citation")
 
 
-def is_web_url(value: Any) -> bool:
-    """Only http(s) URLs become links anywhere in the app."""
-    return isinstance(value, str) and re.match(r"^https?://[^\s]+$", value) is not None
-
-
-def _nonempty_str(value: Any) -> bool:
-    return isinstance(value, str) and value.strip() != ""
+def check_catalogue_dates(document: Any, file: str) -> list[Problem]:
+    """The dates the data is true for: `data_as_of`, the day its statuses and facts
+    describe (unless a fact has its own `as_of`), and `checked_on`, the day it was
+    last checked against its sources."""
+    if not isinstance(document, dict):
+        return []
+    problems = []
+    for name in ("data_as_of", "checked_on"):
+        if not is_iso_date(document.get(name)):
+            problems.append(Problem(file, "must be a date, YYYY-MM-DD", field=name))
+    if not problems and document["checked_on"] < document["data_as_of"]:
+        problems.append(Problem(file, "the data cannot be checked before the date it "
+                                      "describes", field="checked_on"))
+    return problems
 
 
 def check_catalogue_entry(entry: Any, file: str, index: int) -> list[Problem]:
@@ -55,7 +71,7 @@ def check_catalogue_entry(entry: Any, file: str, index: int) -> list[Problem]:
     if not (isinstance(entry["id"], str) and ID_PATTERN.match(entry["id"])):
         problems.append(Problem(file, f"{where}: id must be lowercase-hyphenated", field="id"))
     for name in ("file", "title", "group", "description"):
-        if not _nonempty_str(entry[name]):
+        if not nonempty_str(entry[name]):
             problems.append(Problem(file, f"{where}: must be a non-empty string", field=name))
     if not isinstance(entry["order"], int) or isinstance(entry["order"], bool):
         problems.append(Problem(file, f"{where}: must be an integer", field="order"))
@@ -65,7 +81,7 @@ def check_catalogue_entry(entry: Any, file: str, index: int) -> list[Problem]:
     elif "color_by" in style:
         color_by = style["color_by"]
         values = color_by.get("values") if isinstance(color_by, dict) else None
-        if not (isinstance(values, dict) and values and _nonempty_str(color_by.get("property"))
+        if not (isinstance(values, dict) and values and nonempty_str(color_by.get("property"))
                 and all(HEX_COLOUR.match(str(v)) for v in values.values())):
             problems.append(Problem(
                 file, f"{where}: color_by needs a property and #rrggbb values",
@@ -74,16 +90,76 @@ def check_catalogue_entry(entry: Any, file: str, index: int) -> list[Problem]:
 
 
 def check_source(entry: Any, file: str, index: int) -> list[Problem]:
-    """One cited document of sources.json."""
+    """One cited document of sources.json: what the citation line is made of, in
+    every language, and where each publication of it is."""
     if not isinstance(entry, dict):
         return [Problem(file, f"sources[{index}] is not an object")]
     problems = [
         Problem(file, f"sources[{index}] has no {name!r}", field=name)
         for name in SOURCE_FIELDS if name not in entry
     ]
-    if not problems and not is_web_url(entry["url"]):
-        problems.append(Problem(file, f"source {entry['id']!r}: url must be http(s)", field="url"))
-    return problems
+    if problems:
+        return problems
+    if not (isinstance(entry["id"], str) and ID_PATTERN.match(entry["id"])):
+        return [Problem(file, f"sources[{index}]: id must be lowercase-hyphenated", field="id")]
+    return [Problem(file, f"source {entry['id']!r}: {message}", field=field)
+            for field, message in _check_source_fields(entry)]
+
+
+def _check_source_fields(entry: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    for name in ("title", "author", "citation"):
+        if not nonempty_str(entry[name]):
+            yield name, "must be a non-empty string"
+    if not _is_text_list(entry["publishers"]):
+        yield "publishers", "must be a list of non-empty strings"
+    if not is_iso_date(entry["date"]):
+        yield "date", "must be a date, YYYY-MM-DD"
+    if entry["language"] not in LANGUAGES:
+        yield "language", f"must be one of {', '.join(LANGUAGES)}"
+    if not is_web_url(entry["url"]):
+        yield "url", "must be http(s)"
+    translations = entry.get("translations")
+    for lang in LANGUAGES:
+        if lang == "en":
+            continue
+        texts = translations.get(lang) if isinstance(translations, dict) else None
+        if not isinstance(texts, dict):
+            yield f"translations.{lang}", f"missing: title, author, publishers ({lang})"
+            continue
+        for name in ("title", "author"):
+            if not nonempty_str(texts.get(name)):
+                yield f"translations.{lang}.{name}", f"missing or empty ({lang})"
+        if not _is_text_list(texts.get("publishers")):
+            yield f"translations.{lang}.publishers", f"a list of non-empty strings ({lang})"
+    publications = entry.get("publications", [])
+    if not isinstance(publications, list):
+        yield "publications", "must be a list of {language, url, title, publisher}"
+        return
+    for number, publication in enumerate(publications):
+        field = f"publications[{number}]"
+        if not (isinstance(publication, dict) and publication.get("language") in LANGUAGES
+                and is_web_url(publication.get("url"))
+                and all(nonempty_str(publication.get(name)) for name in ("title", "publisher"))):
+            yield field, "needs language (en, ru, kk, zh), an http(s) url, title and publisher"
+    quoted = [p for p in publications if isinstance(p, dict) and p.get("url") == entry["url"]]
+    if publications and not any(p.get("language") == entry["language"] for p in quoted):
+        yield "url", ("the quoted text (url) must be one of the publications, in the "
+                      "source's language")
+
+
+def _is_text_list(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(map(nonempty_str, value))
+
+
+def is_iso_date(value: Any) -> bool:
+    """YYYY-MM-DD, a real day."""
+    if not (isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value)):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
 
 
 def check_feature_collection(
@@ -132,8 +208,7 @@ def check_feature(
     if not isinstance(properties, dict):
         yield "properties", "missing or not an object"
         return
-    geometry_type = (feature.get("geometry") or {}).get("type")
-    yield from check_properties(properties, geometry_type, style, source_ids)
+    yield from check_properties(properties, feature.get("geometry"), style, source_ids)
 
 
 def check_geometry(geometry: Any) -> Iterator[tuple[str, str]]:
@@ -178,18 +253,23 @@ def _check_parts(geom: BaseGeometry) -> Iterator[tuple[str, str]]:
 
 
 def check_properties(
-    props: Mapping[str, Any], geometry_type: str | None,
+    props: Mapping[str, Any], geometry: Any,
     style: Mapping[str, Any], source_ids: set[str],
 ) -> Iterator[tuple[str, str]]:
     for name in ("name", "kind", "summary"):
-        if not _nonempty_str(props.get(name)):
+        if not nonempty_str(props.get(name)):
             yield name, "missing or empty"
-    yield from _check_names(props.get("names"))
+    if props.get("name") != (props.get("names") or {}).get("en"):
+        yield "name", "must be the English name, names.en"
+    yield from check_names(props.get("names"))
+    yield from check_name_sources(props.get("name_sources"))
+    yield from check_translations(props)
+    yield from check_places(props.get("places"))
     if props.get("status") not in STATUSES:
         yield "status", f"{props.get('status')!r} is not one of {', '.join(STATUSES)}"
     yield from _check_facts(props.get("facts"))
     yield from _check_citations(props.get("citations"), source_ids)
-    yield from _check_location(props, geometry_type)
+    yield from check_location(props, geometry)
     color_by = style.get("color_by")
     if isinstance(color_by, dict):
         key, values = color_by.get("property"), color_by.get("values", {})
@@ -203,16 +283,6 @@ def check_properties(
         yield "context", "must be true or false"
 
 
-def _check_names(names: Any) -> Iterator[tuple[str, str]]:
-    if not isinstance(names, dict) or not _nonempty_str(names.get("en")):
-        yield "names", "needs at least an 'en' name"
-        return
-    for language, value in names.items():
-        if language not in LANGUAGES:
-            yield f"names.{language}", f"unknown language; use {', '.join(LANGUAGES)}"
-        elif not _nonempty_str(value):
-            yield f"names.{language}", "empty name"
-
 
 def _check_facts(facts: Any) -> Iterator[tuple[str, str]]:
     if not isinstance(facts, list):
@@ -224,10 +294,11 @@ def _check_facts(facts: Any) -> Iterator[tuple[str, str]]:
             yield field, "not an object"
             continue
         for name in ("label", "value"):
-            if not _nonempty_str(fact.get(name)):
+            if not nonempty_str(fact.get(name)):
                 yield f"{field}.{name}", "missing or empty"
         if not is_web_url(fact.get("source")):
             yield f"{field}.source", "every fact needs the http(s) URL it comes from"
+        yield from check_fact(fact, field)
 
 
 def _check_citations(citations: Any, source_ids: set[str]) -> Iterator[tuple[str, str]]:
@@ -239,7 +310,7 @@ def _check_citations(citations: Any, source_ids: set[str]) -> Iterator[tuple[str
         if not isinstance(citation, dict):
             yield field, "not an object"
             continue
-        if citation.get("source") not in source_ids:
+        if not isinstance(citation.get("source"), str) or citation["source"] not in source_ids:
             yield f"{field}.source", (
                 f"{citation.get('source')!r} is not in sources.json "
                 f"({', '.join(sorted(source_ids)) or 'none'})"
@@ -247,31 +318,10 @@ def _check_citations(citations: Any, source_ids: set[str]) -> Iterator[tuple[str
         paragraph = citation.get("paragraph")
         if not isinstance(paragraph, int) or isinstance(paragraph, bool) or paragraph < 0:
             yield f"{field}.paragraph", "must be a paragraph index (an integer >= 0)"
-        if not _nonempty_str(citation.get("quote")):
+        if not nonempty_str(citation.get("quote")):
             yield f"{field}.quote", "missing or empty"
         offset = citation.get("offset")
         if offset is not None and (not isinstance(offset, int) or isinstance(offset, bool)
                                    or offset < 0):
             yield f"{field}.offset", ("must be the quote's character offset in its paragraph "
                                       "(an integer >= 0)")
-
-
-def _check_location(
-    props: Mapping[str, Any], geometry_type: str | None
-) -> Iterator[tuple[str, str]]:
-    precision = props.get("precision")
-    if precision not in PRECISIONS:
-        yield "precision", f"{precision!r} is not one of {', '.join(PRECISIONS)}"
-    elif precision != "exact" and not _nonempty_str(props.get("location_note")):
-        yield "location_note", f"a {precision} location must say what it shows and its error"
-    is_point = geometry_type in ("Point", "MultiPoint")
-    error_km = props.get("error_km")
-    if precision == "approximate" and is_point and error_km is None:
-        yield "error_km", "an approximate point needs its error radius in km"
-    if error_km is not None and not (
-        isinstance(error_km, int | float) and not isinstance(error_km, bool) and error_km > 0
-    ):
-        yield "error_km", "must be a positive number of kilometres"
-    sources = props.get("location_sources")
-    if not (isinstance(sources, list) and sources and all(_nonempty_str(s) for s in sources)):
-        yield "location_sources", "name at least one source of the geometry"

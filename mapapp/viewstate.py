@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from mapapp.catalogue import Catalogue
-from mapapp.errors import BadParameter, single_values
+from mapapp.errors import N_, BadParameter, single_values
 from mapapp.i18n import LANGUAGES, STATUSES
 
 NEW_PARAMETERS = ("groups", "status", "lang")
@@ -45,8 +45,11 @@ def status_id(status: str) -> str:
 class BadMapUrl(BadParameter):
     """A page URL with a wrong value; answered with a short HTML page, not JSON."""
 
-    def __init__(self, description: str, valid: Mapping[str, Sequence[str]]) -> None:
-        super().__init__(description)
+    def __init__(self, template: str, values: Mapping[str, object],
+                 valid: Mapping[str, Sequence[str]]) -> None:
+        super().__init__(template.format(**values))
+        self.template = template  # marked with N_: the page translates it
+        self.values = values
         self.valid = valid
 
 
@@ -77,8 +80,8 @@ def parse_view_state(args: Mapping[str, Sequence[str]], catalogue: Catalogue,
     `where` is the page's path, for the messages."""
     valid = _valid_ids(catalogue)
 
-    def refuse(message: str) -> BadMapUrl:
-        return BadMapUrl(message, valid)
+    def refuse(template: str, **values: object) -> BadMapUrl:
+        return BadMapUrl(template, values, valid)
 
     single = single_values(args, allowed, where, refuse)
     layers = None
@@ -86,22 +89,25 @@ def parse_view_state(args: Mapping[str, Sequence[str]], catalogue: Catalogue,
         layers = tuple(part for part in single["layers"].split(",") if part)
         for layer in layers:
             if layer not in valid["layers"]:
-                raise refuse(f"unknown layer {layer!r} in layers=")
+                raise refuse(N_("unknown layer {value} in layers="), value=repr(layer))
     feature = single.get("feature")
     if feature is not None and feature not in valid["features"]:
-        raise refuse(f"unknown feature {feature!r} in feature=")
+        raise refuse(N_("unknown feature {value} in feature="), value=repr(feature))
     lang = single.get("lang")
     if lang is not None and lang not in LANGUAGES:
-        raise refuse(f"lang={lang!r} must be one of {', '.join(LANGUAGES)}")
+        raise refuse(N_("lang={value} must be one of {valid}"), value=repr(lang),
+                     valid=", ".join(LANGUAGES))
     return ViewState(layers=layers, feature=feature,
                      controls=_switch(single, "controls", refuse),
                      legend=_switch(single, "legend", refuse),
-                     groups=_ids(single, "groups", "group", valid["groups"], refuse),
-                     status=_ids(single, "status", "status", valid["status"], refuse),
+                     groups=_ids(single, "groups", N_("unknown group {value} in groups="),
+                                 valid["groups"], refuse),
+                     status=_ids(single, "status", N_("unknown status {value} in status="),
+                                 valid["status"], refuse),
                      lang=lang)
 
 
-def _ids(single: Mapping[str, str], name: str, what: str, valid: Sequence[str],
+def _ids(single: Mapping[str, str], name: str, unknown: str, valid: Sequence[str],
          refuse) -> tuple[str, ...] | None:
     """A comma-separated list of ids; absent: None (no filter); empty: ()."""
     if name not in single:
@@ -109,14 +115,15 @@ def _ids(single: Mapping[str, str], name: str, what: str, valid: Sequence[str],
     ids = tuple(part for part in single[name].split(",") if part)
     for found in ids:
         if found not in valid:
-            raise refuse(f"unknown {what} {found!r} in {name}=")
+            raise refuse(unknown, value=repr(found))
     return ids
 
 
 def _switch(single: Mapping[str, str], name: str, refuse) -> bool:
     value = single.get(name, "1")
     if value not in ("0", "1"):
-        raise refuse(f"{name}={value!r} must be 0 (hide) or 1 (show)")
+        raise refuse(N_("{name}={value} must be 0 (hide) or 1 (show)"), name=name,
+                     value=repr(value))
     return value == "1"
 
 

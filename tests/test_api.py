@@ -20,6 +20,7 @@ def test_collections_list_in_catalogue_order(client):
     assert collections[0] == {
         "id": "energy", "title": "Energy sites", "group": "Energy",
         "description": "A small fixture collection of points.",
+        "data_as_of": "2024-07-02", "checked_on": "2024-08-01",
         "links": [
             {"href": items, "rel": "items", "type": "application/geo+json",
              "title": "Energy sites"},
@@ -115,3 +116,22 @@ def test_assets_are_immutable_and_unknown_ones_404(client):
     missing = client.get("/assets/mapapp.000000000000.js")
     assert missing.status_code == 404
     assert missing.get_json() == {"code": 404, "description": "no asset 'mapapp.000000000000.js'"}
+
+
+@pytest.mark.parametrize("path", ["/api", "/api/collections", "/api/collections/energy",
+                                  "/api/collections/energy/items",
+                                  "/api/collections/energy/items/wind-farm",
+                                  "/api/collections/energy/items?f=csv"])
+def test_the_data_says_when_it_was_last_checked(client, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response.headers["Last-Modified"] == "Thu, 01 Aug 2024 00:00:00 GMT"
+
+
+def test_the_landing_page_states_the_dates_of_the_data(client):
+    landing = client.get("/api").get_json()
+    assert (landing["data_as_of"], landing["checked_on"]) == ("2024-07-02", "2024-08-01")
+
+
+def test_errors_carry_no_data_date(client):
+    assert "Last-Modified" not in client.get("/api/collections/nowhere").headers

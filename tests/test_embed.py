@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from markupsafe import escape
 
 from mapapp import create_app
 from tests.conftest import FIXTURE_DATA
@@ -53,6 +54,29 @@ def test_the_400_page_lists_groups_statuses_and_languages(client):
     assert "<code>energy, transport</code>" in html
     assert "<code>operating, under-construction, planned, historical, event</code>" in html
     assert "<code>en, ru, kk, zh</code>" in html
+
+
+@pytest.mark.parametrize("query, headers, lang, heading, problem", [
+    ("/embed?layers=nowhere&lang=ru", {}, "ru", "В адресе карты неверное значение",
+     "неизвестный слой 'nowhere' в layers="),
+    ("/embed?layers=nowhere", {"Accept-Language": "kk-KZ,kk;q=0.9"}, "kk",
+     "Карта сілтемесінде қате мән бар", "layers= ішінде белгісіз қабат: 'nowhere'"),
+    ("/?feature=gone", {"Accept-Language": "zh-CN"}, "zh", "此地图网址中有错误的值",
+     "feature= 中的地点 'gone' 不存在"),
+    ("/?lang=fr", {"Accept-Language": "ru"}, "ru", "В адресе карты неверное значение",
+     "lang='fr': допустимые значения — en, ru, kk, zh"),
+])
+def test_the_400_page_speaks_the_language_asked_for(client, query, headers, lang, heading,
+                                                     problem):
+    response = client.get(query, headers=headers)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert f'<html lang="{lang}">' in html
+    assert f"<h1>{heading}</h1>" in html
+    assert f'<p id="problem">{escape(problem)}</p>' in html
+    assert response.headers["Content-Language"] == lang
+    assert ("Accept-Language" in response.headers.get("Vary", "")) == ("lang=" not in query
+                                                                       or "lang=fr" in query)
 
 
 def test_pages_carry_the_oembed_discovery_link(client):

@@ -118,7 +118,8 @@ def test_full_page_state_lives_in_the_url(site, visit):
     wait_for(page, "location.search.includes('feature=turgusun-hpp')")
     page.reload()
     page.wait_for_selector("html[data-map-state=ready]")
-    assert page.locator(".leaflet-popup-content h2").inner_text() == "Turgusun hydropower station"
+    assert page.locator(".leaflet-popup-content h2").inner_text() == (
+        "Turgusun-1 hydropower station")
 
 
 def test_empty_layers_shows_no_layers(site, visit):

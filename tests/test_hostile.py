@@ -32,11 +32,15 @@ def hostile_server(data_copy: Path):
     document = json.loads(path.read_text(encoding="utf-8"))
     props = document["features"][0]["properties"]
     props.update(name=PAYLOADS["name"], summary=PAYLOADS["summary"], kind=PAYLOADS["kind"],
-                 location_note=PAYLOADS["location_note"],
-                 location_sources=[PAYLOADS["location_source"], "https://example.org/ok"])
-    props["names"]["ru"] = PAYLOADS["name_ru"]
+                 location_note=PAYLOADS["location_note"])
+    for texts in props["translations"].values():
+        texts["location_note"] = PAYLOADS["location_note"]
+    props["location_sources"][0]["name"] = PAYLOADS["location_source"]
+    props["names"].update(en=PAYLOADS["name"], ru=PAYLOADS["name_ru"])
     props["facts"] = [{"label": PAYLOADS["fact_label"], "value": PAYLOADS["fact_value"],
-                       "source": PAYLOADS["fact_source"]}]
+                       "source": PAYLOADS["fact_source"],
+                       "translations": {lang: {"label": "x", "value": "y"}
+                                        for lang in ("ru", "kk", "zh")}}]
     props["citations"][0]["quote"] = PAYLOADS["quote"]
     path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
     process, base = start_server(data_copy)
@@ -54,6 +58,7 @@ def test_payloads_show_literally_and_run_nothing(hostile_server, visit):
     popup.wait_for()
     assert popup.locator("h2").inner_text() == PAYLOADS["name"]
     assert popup.locator(".mapapp-summary").inner_text() == PAYLOADS["summary"]
+    popup.locator(".mapapp-more summary").click()  # the facts and the location, on request
     assert popup.locator("blockquote").inner_text() == PAYLOADS["quote"]
     assert popup.locator('[lang="ru"]').inner_text() == PAYLOADS["name_ru"]
     assert popup.locator(".mapapp-facts dt").inner_text() == PAYLOADS["fact_label"]
@@ -66,8 +71,8 @@ def test_payloads_show_literally_and_run_nothing(hostile_server, visit):
     hrefs = page.eval_on_selector_all("a[href]", "nodes => nodes.map(n => n.href)")
     assert not [h for h in hrefs if not h.startswith(("http://", "https://"))]
     sources = popup.locator(".mapapp-location-sources")
-    assert PAYLOADS["location_source"] in sources.inner_text()
-    assert sources.locator("a").count() == 1
+    assert PAYLOADS["location_source"] in sources.text_content()
+    assert sources.locator("a").count() == 2
     page.mouse.move(10, 10)
     page.wait_for_timeout(300)
     assert dialogs == []

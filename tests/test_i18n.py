@@ -210,7 +210,7 @@ def test_oembed_title_follows_the_url_language(fixture_client):
     url = "http://localhost/?layers=routes&lang=ru#6/45/70"
     body = fixture_client.get("/oembed", query_string={"url": url}).get_json()
     assert body["title"] == ("Карта китайско-казахстанского сотрудничества: места, названные в "
-                             "статье (A. Author, 2 июля 2024\u202fг.)")
+                             "статье (А. Автор, 2 июля 2024\u202fг.)")
     assert 'src="http://localhost/embed?layers=routes&amp;lang=ru#6/45/70"' in body["html"]
     html = fixture_client.get("/?layers=routes&lang=ru").get_data(as_text=True)
     assert f'data-iframe-title="{body["title"]}"' in html

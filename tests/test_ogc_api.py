@@ -16,6 +16,7 @@ from openapi_spec_validator import validate
 
 from mapapp import create_app
 from mapapp.catalogue import load_catalogue
+from mapapp.features import _json_type
 from tests.conftest import FIXTURE_DATA, REAL_DATA
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
@@ -89,7 +90,7 @@ def test_temporal_extent_spans_the_years_of_the_features(real_client):
     body = real_client.get("/api/collections/pipelines").get_json()
     assert body["extent"]["spatial"]["bbox"] == [[52.3113, 41.26602, 84.84878, 48.65142]]
     assert body["extent"]["temporal"] == {
-        "interval": [["2006-01-01T00:00:00Z", "2015-12-31T23:59:59Z"]],
+        "interval": [["2003-01-01T00:00:00Z", "2015-12-31T23:59:59Z"]],
         "trs": "http://www.opengis.net/def/uri/ISO-8601/0/Gregorian"}
 
 
@@ -102,14 +103,17 @@ def test_schema_types_each_property_from_the_data(client):
     assert schema["properties"]["geometry"]["properties"]["type"]["enum"] == ["Point"]
     properties = schema["properties"]["properties"]
     assert properties["required"] == ["name", "names", "kind", "status", "summary", "facts",
-                                      "citations", "precision", "location_sources"]
+                                      "citations", "precision", "location_sources",
+                                      "translations", "places"]
     assert properties["properties"] == {
         "name": {"type": "string"}, "names": {"type": "object"}, "kind": {"type": "string"},
         "status": {"type": "string"}, "summary": {"type": "string"},
         "facts": {"type": "array", "items": {"type": "object"}},
         "citations": {"type": "array", "items": {"type": "object"}},
         "precision": {"type": "string"},
-        "location_sources": {"type": "array", "items": {"type": "string"}},
+        "location_sources": {"type": "array", "items": {"type": "object"}},
+        "translations": {"type": "object"},
+        "places": {"type": "array", "items": {"type": "object"}},
         "error_km": {"type": "integer"}, "location_note": {"type": "string"},
     }
 
@@ -122,7 +126,13 @@ def test_every_real_feature_fits_its_collection_schema(real_client):
             assert not list(validator.iter_errors(feature)), feature["id"]
     error_km = real_client.get("/api/collections/border-crossings/schema").get_json()[
         "properties"]["properties"]["properties"]["error_km"]
-    assert error_km == {"type": "number"}  # 1, 8 and 1.5: numbers, not integers
+    assert error_km == {"type": "integer"}
+
+
+def test_integers_and_decimals_together_are_numbers():
+    """error_km 10 on the first page and 1.5 on a later one: GDAL must type a real."""
+    assert _json_type([10, 1.5, 8]) == {"type": "number"}
+    assert _json_type([10, 8]) == {"type": "integer"}
 
 
 def test_items_page_counts_time_and_links(client):
@@ -288,14 +298,26 @@ def test_csv_download_flattens_properties_into_readable_columns(client):
     assert response.content_type == "text/csv; charset=utf-8"
     assert response.headers["Content-Disposition"] == 'attachment; filename="energy.csv"'
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
-    assert list(rows[0]) == ["id", "name", "names_en", "names_ru", "kind", "status", "summary",
-                             "facts", "citations", "precision", "location_sources", "error_km",
-                             "location_note", "wkt"]
+    languages = ("ru", "kk", "zh")
+    assert list(rows[0]) == [
+        "id", "name", "names_en", "names_ru", "names_kk", "names_zh", "kind", "status",
+        "summary", *(f"summary_{lang}" for lang in languages),
+        "facts", *(f"facts_{lang}" for lang in languages), "citations", "precision",
+        "location_sources", *(f"places_{lang}" for lang in ("en", *languages)), "error_km",
+        "location_note", *(f"location_note_{lang}" for lang in languages), "wkt"]
     assert rows[0]["names_ru"] == "Ветровая станция"
-    assert rows[0]["facts"] == "Capacity: 100 MW (https://example.org/wind)"
+    assert rows[0]["summary_kk"] == "Тест деректеріндегі жел станциясы."
+    assert rows[0]["facts"] == "Capacity: 100 MW [2024-07] (https://example.org/wind)"
+    assert rows[0]["facts_zh"] == "装机容量: 100兆瓦 [2024-07] (https://example.org/wind)"
     assert rows[0]["citations"] == "¶2: “The wind farm has been completed.” (article)"
+    assert rows[0]["location_sources"] == (
+        "OpenStreetMap: the site's outline, centroid 43.49, 69.69 (https://example.org/osm); "
+        "Operator's register: the published coordinate 43.492, 69.695 "
+        "(https://example.org/register)")
+    assert rows[0]["places_ru"] == "Жанатас; Казахстан"
     assert rows[0]["wkt"] == "POINT (69.69 43.49)"
-    assert (rows[0]["error_km"], rows[1]["error_km"], rows[1]["names_ru"]) == ("", "10", "")
+    assert (rows[0]["error_km"], rows[1]["error_km"], rows[1]["location_note_zh"]) == (
+        "", "10", "城市中心；未找到校区位置。")
 
 
 @pytest.mark.parametrize(("fmt", "media_type", "magic"), [
@@ -346,7 +368,7 @@ def test_openapi_describes_every_api_route_and_its_errors(app):
 def test_next_links_keep_unusual_values_readable(real_client):
     url = "/api/collections/people-to-people/items?datetime=2007-01-01/..&limit=2&crs=" + CRS84
     ids, pages = follow(real_client, url)
-    assert len(ids) == len(set(ids)) == pages[0]["numberMatched"] == 10
+    assert len(ids) == len(set(ids)) == pages[0]["numberMatched"] == 9
     query = dict(parse_qsl(urlsplit(rels(pages[0])["next"]).query))
     assert query == {"datetime": "2007-01-01/..", "limit": "2", "crs": CRS84, "offset": "2"}
 

@@ -94,6 +94,7 @@ def test_hostile_text_cannot_leave_the_data_block(data_copy: Path):
     document = json.loads(path.read_text(encoding="utf-8"))
     payload = '</script><script>alert(1)</script><!-- & <img src=x onerror=alert(2)>'
     document["features"][0]["properties"]["name"] = payload
+    document["features"][0]["properties"]["names"]["en"] = payload
     path.write_text(json.dumps(document), encoding="utf-8")
     html = create_app({"MAPAPP_DATA_DIR": str(data_copy)}).test_client().get("/").get_data(
         as_text=True)

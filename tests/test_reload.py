@@ -32,6 +32,7 @@ def rename_wind_farm(data_dir: Path, name: str) -> None:
     path = data_dir / "zhanatas-wind-farm.geojson"
     document = json.loads(path.read_text(encoding="utf-8"))
     document["features"][0]["properties"]["name"] = name
+    document["features"][0]["properties"]["names"]["en"] = name
     staged = path.with_suffix(".tmp")
     staged.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
     staged.replace(path)

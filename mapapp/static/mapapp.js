@@ -15,7 +15,8 @@
   const data = JSON.parse(document.getElementById("mapapp-data").textContent);
   const i18n = data.i18n || { lang: "en", messages: {}, languages: [] };
   const LANG = i18n.lang;
-  const DATA_LANG = "en"; // the language of the data's own prose (summaries, notes, facts)
+  const DATA_LANG = "en"; // the language of the data's reference text (translations beside it)
+  const LOCALES = { en: "en-GB", ru: "ru", kk: "kk", zh: "zh-Hans" }; // for Intl, as mapapp/i18n.py
   const collections = new Map(data.collections.map((c) => [c.id, c]));
   const groups = new Map(); // collection id -> the folium FeatureGroup that draws it
   const geoLayers = new Map(); // collection id -> the L.geoJSON layer holding its features
@@ -176,7 +177,57 @@
     layer.on("add", apply);
   }
 
-  /* ---- popups ---- */
+  /* ---- the content of a feature in the page's language ---- */
+
+  /* A text of the data in the page's language: its translation where the data has one,
+     else the English. Returns {text, lang}, or null when there is no text. */
+  function inLanguage(english, translations, field) {
+    const own = LANG !== DATA_LANG && translations && translations[LANG];
+    if (own && typeof own[field] === "string" && own[field].trim()) return { text: own[field], lang: LANG };
+    return english ? { text: english, lang: DATA_LANG } : null;
+  }
+
+  function translatedText(props, field) {
+    return inLanguage(props[field], props.translations, field);
+  }
+
+  /* A place of `places` ({en, ru, kk, zh}) in the page's language. */
+  function placeName(place) {
+    return (place && (place[LANG] || place[DATA_LANG])) || "";
+  }
+
+  /* Kazakh dates as Babel writes them ("2024 ж. 2 шілде"): browsers such as Chromium
+     ship no Kazakh calendar data, and Intl gives "2024 M07" there. */
+  const KAZAKH_MONTHS = ["қаңтар", "ақпан", "наурыз", "сәуір", "мамыр", "маусым", "шілде", "тамыз",
+    "қыркүйек", "қазан", "қараша", "желтоқсан"];
+  const YEAR_WORD = { ru: "\u202fг.", kk: "\u202fж." }; // after the year, unbroken, as Babel writes it
+
+  function kazakhDate(year, month, day) {
+    return [year + YEAR_WORD.kk, day ? String(Number(day)) : null, KAZAKH_MONTHS[Number(month) - 1]]
+      .filter(Boolean).join(" ");
+  }
+
+  /* "2024", "2024-07" or "2024-07-02" as the page's language writes it ("июль 2024 г."). */
+  function dateText(value) {
+    const parts = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$/.exec(String(value));
+    if (!parts || (parts[2] && !(Number(parts[2]) >= 1 && Number(parts[2]) <= 12))) return String(value);
+    const [, year, month, day] = parts;
+    if (!month) return LANG === "zh" ? `${year}年` : year + (YEAR_WORD[LANG] || "");
+    const when = new Date(Date.UTC(Number(year), Number(month) - 1, day ? Number(day) : 1));
+    const style = { year: "numeric", month: "long", timeZone: "UTC" };
+    if (day) style.day = "numeric";
+    let text = "";
+    try {
+      text = new Intl.DateTimeFormat(LOCALES[LANG] || LANG, style).format(when);
+    } catch (error) {
+      text = "";
+    }
+    if (LANG === "kk" && !KAZAKH_MONTHS.some((name) => text.includes(name))) return kazakhDate(year, month, day);
+    return text.replace(/ (г\.|ж\.)/g, "\u202f$1") || String(value);
+  }
+
+  /* ---- popups: the name, then the quote, then the summary; facts and the location
+     behind a disclosure, so that on a phone the quote is seen without scrolling ---- */
 
   /* The feature's other names: English when the heading is not, then ru, kk, zh. */
   function otherNames(feature) {
@@ -199,35 +250,117 @@
     return line;
   }
 
+  function hostOf(url) {
+    try {
+      return new URL(url).hostname.replace(/^www\./, "");
+    } catch (error) {
+      return url;
+    }
+  }
+
+  /* A text in which http(s) URLs become links named by their site. */
+  function withLinks(text) {
+    const parts = String(text).split(/(https?:\/\/[^\s,;()«»]+[^\s,;()«».])/);
+    return parts.map((part, index) => (index % 2 ? link(part, hostOf(part)) : part)).filter((part) => part !== "");
+  }
+
+  function factAsOf(fact) {
+    return fact.as_of ? _("as of {date}", { date: dateText(fact.as_of) }) : null;
+  }
+
   function facts(props) {
     if (!props.facts || !props.facts.length) return null;
-    const list = el("dl", { class: "mapapp-facts", lang: DATA_LANG });
+    const list = el("dl", { class: "mapapp-facts" });
     for (const fact of props.facts) {
-      const source = isWebUrl(fact.source)
-        ? [" ", el("span", { class: "mapapp-fact-source" }, "(",
-          el("span", { lang: LANG }, link(fact.source, _("source"))), ")")]
-        : [];
-      list.append(el("dt", {}, fact.label), el("dd", {}, fact.value, ...source));
+      const label = inLanguage(fact.label, fact.translations, "label");
+      const value = inLanguage(fact.value, fact.translations, "value");
+      const notes = [factAsOf(fact), isWebUrl(fact.source) ? link(fact.source, _("source")) : null]
+        .filter(Boolean);
+      const aside = notes.length ? [" ", el("span", { class: "mapapp-fact-source" }, "(",
+        ...notes.flatMap((note, index) => (index ? [", ", note] : [note])), ")")] : [];
+      list.append(el("dt", { lang: label && label.lang }, label && label.text),
+        el("dd", {}, el("span", { lang: value && value.lang }, ...withLinks(value ? value.text : "")),
+          ...aside));
     }
     return list;
   }
 
-  /* A quote stays in the language of the text it cites. */
+  /* The article: its citation in the page's language, the publication the quotes come
+     from, and the article in the page's language when there is one (data.article, from
+     the server; else made here from sources.json). */
+  function articleLinks(source) {
+    if (data.article) return data.article;
+    const own = (LANG !== source.language && source.translations && source.translations[LANG]) || {};
+    const publications = source.publications || [];
+    const quoted = publications.find((item) => item.language === source.language) || { url: source.url };
+    const local = LANG !== source.language && publications.find((item) => item.language === LANG);
+    const title = own.title || source.title;
+    const parts = [own.author || source.author, LANG === "zh" ? `《${title}》` : `«${title}»`,
+      (own.publishers || source.publishers || []).join(" / "), dateText(source.date)];
+    return {
+      citation: parts.filter(Boolean).join(", "),
+      citationLang: own.title ? LANG : source.language,
+      quoted: { url: quoted.url, lang: source.language },
+      in_language: local ? { url: local.url, lang: LANG, label: local.title } : null,
+    };
+  }
+
+  function mainSource() {
+    return Object.values(data.sources)[0] || {};
+  }
+
+  /* The reference under a quote: "— citation, ¶8 · Read the article in Russian"; the
+     citation links to the text quoted. */
+  function reference(cite, source, article) {
+    const line = el("p", { class: "mapapp-cite" }, "— ");
+    if (article) {
+      line.append(el("span", { lang: article.citationLang || article.lang || LANG },
+        link(article.quoted && article.quoted.url, article.citation)), `, ¶${cite.paragraph}`);
+      const local = article.in_language;
+      if (local && isWebUrl(local.url)) {
+        const anchor = link(local.url, local.label);
+        anchor.setAttribute("hreflang", local.lang);
+        anchor.setAttribute("lang", LANG);
+        anchor.classList.add("mapapp-in-language");
+        line.append(" · ", anchor);
+      }
+      const quoted = line.querySelector("a");
+      if (quoted && article.quoted) {
+        quoted.setAttribute("hreflang", article.quoted.lang || source.language);
+        if (article.quoted.label) quoted.setAttribute("title", article.quoted.label);
+      }
+    } else {
+      line.append(el("span", { lang: source.language || DATA_LANG },
+        link(source.url, source.citation || source.title || cite.source)), `, ¶${cite.paragraph}`);
+    }
+    return line;
+  }
+
+  /* A quote stays word for word in the language of the text it cites. */
   function citation(cite) {
     const source = data.sources[cite.source] || {};
-    const reference = el("p", { class: "mapapp-cite" }, "— ",
-      el("span", { lang: source.language || DATA_LANG },
-        link(source.url, source.citation || source.title || cite.source)),
-      `, ¶${cite.paragraph}`);
+    const article = source === mainSource() ? articleLinks(source) : null;
+    const url = article && article.quoted ? article.quoted.url : source.url;
     const quote = { lang: source.language || DATA_LANG };
-    if (isWebUrl(source.url)) quote.cite = source.url;
+    if (isWebUrl(url)) quote.cite = url;
     return el("figure", { class: "mapapp-citation" },
       el("blockquote", quote, cite.quote),
-      el("figcaption", {}, reference));
+      el("figcaption", {}, reference(cite, source, article)));
   }
 
   function errorText(km) {
     return _("±{km} km", { km });
+  }
+
+  /* A source of the geometry by its plain name, linked to the object it gives; the
+     data's first format (a string) is shown as it is, a URL by its site. */
+  function locationSource(item) {
+    if (typeof item === "string") {
+      return isWebUrl(item) ? link(item, hostOf(item)) : el("span", { lang: DATA_LANG }, item);
+    }
+    if (!item || typeof item.name !== "string") return null;
+    const name = term(item.name);
+    return isWebUrl(item.url) ? link(item.url, name) : el("span", {}, name);
   }
 
   function precision(props) {
@@ -235,31 +368,57 @@
       PRECISION_TEXT[props.precision] || props.precision];
     if (props.precision === "approximate" && props.error_km) parts.push(` (${errorText(props.error_km)})`);
     parts.push(".");
-    if (props.location_note) parts.push(" ", el("span", { lang: DATA_LANG }, props.location_note));
+    const note = translatedText(props, "location_note");
+    if (note) parts.push(" ", el("span", { lang: note.lang }, note.text));
     const sources = el("p", { class: "mapapp-location-sources" }, _("Geometry from:"), " ");
-    (props.location_sources || []).forEach((item, index) => {
-      if (index) sources.append("; ");
-      sources.append(link(item, item));
-    });
+    const seen = new Set();
+    for (const item of props.location_sources || []) {
+      const key = typeof item === "string" ? item : JSON.stringify([item && item.name, item && item.url]);
+      const node = seen.has(key) ? null : locationSource(item);
+      if (!node) continue;
+      if (seen.size) sources.append("; ");
+      seen.add(key);
+      sources.append(node);
+    }
     return el("div", { class: "mapapp-precision" }, el("p", {}, ...parts), sources);
+  }
+
+  /* Facts and "about this location", opened on request. */
+  function moreAbout(feature, props) {
+    const list = facts(props);
+    const box = el("details", { class: "mapapp-more" },
+      el("summary", {}, list ? _("Facts and location") : _("About this location")),
+      list, precision(props));
+    box.addEventListener("toggle", () => {
+      const drawn = featureLayers.get(feature.id);
+      refitPopup(drawn && drawn.getPopup());
+      /* A popup of limited height scrolls: what opened comes up into view (by hand:
+         scrollIntoView would scroll the map's own container too). */
+      const scroller = box.closest(".leaflet-popup-content");
+      if (box.open && scroller) {
+        const offset = box.getBoundingClientRect().top - scroller.getBoundingClientRect().top;
+        scroller.scrollTop += Math.max(0, offset - 4);
+      }
+    });
+    return box;
   }
 
   function popupContent(collection, feature) {
     const props = feature.properties;
-    const meta = [term(collection.title), term(props.kind), term(props.status),
+    const meta = [term(props.kind), term(props.status),
       props.context ? _("shown for context") : null].filter(Boolean).join(" · ");
     const heading = `mapapp-popup-${feature.id}`;
+    const summary = translatedText(props, "summary");
     return el("article", { class: "mapapp-popup", "data-popup-for": feature.id,
       "aria-labelledby": heading, tabindex: "-1" },
     el("h2", { class: "mapapp-name", id: heading, lang: featureNameLang(feature) },
       featureName(feature)),
-    otherNames(feature),
     el("p", { class: "mapapp-meta" }, meta),
-    el("p", { class: "mapapp-summary", lang: DATA_LANG }, props.summary),
-    facts(props),
     el("section", { class: "mapapp-citations", "aria-label": _("In the article") },
       ...(props.citations || []).map(citation)),
-    precision(props));
+    summary ? el("p", { class: "mapapp-summary", lang: summary.lang }, summary.text) : null,
+    otherNames(feature),
+    moreAbout(feature, props));
   }
 
   /* ---- layers ---- */
@@ -282,18 +441,59 @@
     group.addLayer(layer);
   }
 
-  /* Popups fit a phone: never wider than the map leaves room for, and kept clear of
-     the zoom buttons (left) and, on a small map, of the layer button (top). */
+  /* A small map (a phone, a small embed): there the legend steps aside while a popup
+     is open, and popups keep clear of the other controls. */
+  function smallMap(size) {
+    return size.x < 700 || size.y < 600;
+  }
+
+  const POPUP_LEFT = 56; // popups keep right of the zoom buttons
+
+  /* How far down from the top and up from the bottom the controls reach over where
+     popups go: the legend aside, and open panels (taller than 40% of the map), which
+     cover a popup wherever it is. */
+  function controlsReach(size) {
+    const container = theMap.getContainer();
+    const box = container.getBoundingClientRect();
+    const reach = { top: 0, bottom: 0 };
+    container.querySelectorAll(".leaflet-control").forEach((control) => {
+      const rect = control.getBoundingClientRect();
+      if (control.classList.contains("mapapp-legend") || !rect.height || rect.height > size.y * 0.4 ||
+        rect.right - box.left <= POPUP_LEFT) return;
+      if (control.closest(".leaflet-top")) reach.top = Math.max(reach.top, rect.bottom - box.top);
+      else reach.bottom = Math.max(reach.bottom, box.bottom - rect.top);
+    });
+    // below a popup, the feature it points at stays in view too
+    return { top: Math.ceil(reach.top) + 6, bottom: Math.ceil(reach.bottom) + 6 + 14 };
+  }
+
+  /* Popups fit a phone: never wider than the map leaves room for, kept clear of the
+     zoom buttons (left) and, on a small map, of the controls above and below. Their
+     height follows the map's: on a phone the name, the quote and its reference fit in
+     it unscrolled, with the feature in view below. */
   function fitPopups() {
     const size = theMap.getSize();
-    const room = size.x - 56 - 12 - 60; // the paddings, and the popup's own frame
+    const pad = smallMap(size) ? controlsReach(size) : { top: 12, bottom: 12 };
+    const height = Math.round(Math.max(180, Math.min(size.y * 0.7, size.y - pad.top - pad.bottom - 50)));
+    theMap.getContainer().style.setProperty("--mapapp-popup-height", `${height}px`);
+    const room = size.x - POPUP_LEFT - 12 - (smallMap(size) ? 52 : 60); // paddings, the popup's frame
     featureLayers.forEach((drawn) => {
       const options = drawn.getPopup().options;
       options.maxWidth = Math.max(160, Math.min(380, room));
       options.minWidth = Math.min(240, options.maxWidth);
-      options.autoPanPaddingTopLeft = L.point(56, size.x < 700 ? 56 : 12);
-      options.autoPanPaddingBottomRight = L.point(12, 12);
+      options.autoPanPaddingTopLeft = L.point(POPUP_LEFT, pad.top);
+      options.autoPanPaddingBottomRight = L.point(12, pad.bottom);
     });
+  }
+
+  /* Leaflet sizes and places a popup as it opens; when its content or the controls
+     around it change, it is asked to again, and to pan into view (its content, built
+     once, is kept: update() would build it anew). */
+  function refitPopup(popup) {
+    if (!popup || !popup.isOpen() || typeof popup._updateLayout !== "function") return;
+    popup._updateLayout();
+    popup._updatePosition();
+    popup._adjustPan();
   }
 
   /* ---- filters: groups= and status= keep only some features of the shown layers ---- */
@@ -471,6 +671,13 @@
     /* Opened by a control (list, search, panel): focus goes back to it; by a click on
        the map: to the map. */
     event.popup.mapappOpener = pendingOpener || theMap.getContainer();
+    /* On a small map the legend steps aside, and the popup keeps clear of the controls
+       as they are now (a panel may have closed since the map last measured them). */
+    if (smallMap(theMap.getSize())) {
+      theMap.getContainer().classList.add("mapapp-popup-open");
+      fitPopups();
+      refitPopup(event.popup);
+    }
     element.setAttribute("role", "dialog");
     if (content) element.setAttribute("aria-labelledby", content.getAttribute("aria-labelledby"));
     const close = element.querySelector(".leaflet-popup-close-button");
@@ -498,6 +705,7 @@
     const focusWasInside = !document.activeElement || document.activeElement === document.body ||
       (element && element.contains(document.activeElement));
     openFeature = null;
+    theMap.getContainer().classList.remove("mapapp-popup-open");
     if (opener && focusWasInside) { // an element, or a function that knows where focus goes
       if (typeof opener === "function") opener();
       else if (opener.isConnected) opener.focus();
@@ -686,12 +894,15 @@
     const feature = params.get("feature");
     const lang = params.get("lang");
     const languages = (i18n.languages || []).map((language) => language.code);
-    if (unknownLayer) error = `unknown layer '${unknownLayer}' in layers=`;
-    else if (feature && !featureLayers.has(feature)) error = `unknown feature '${feature}' in feature=`;
-    else if (unknownGroup) error = `unknown group '${unknownGroup}' in groups=`;
-    else if (unknownStatus) error = `unknown status '${unknownStatus}' in status=`;
+    /* The server's words for the same mistakes (mapapp/viewstate.py), in the page's language. */
+    const quoted = (value) => `'${value}'`;
+    if (unknownLayer) error = _("unknown layer {value} in layers=", { value: quoted(unknownLayer) });
+    else if (feature && !featureLayers.has(feature)) {
+      error = _("unknown feature {value} in feature=", { value: quoted(feature) });
+    } else if (unknownGroup) error = _("unknown group {value} in groups=", { value: quoted(unknownGroup) });
+    else if (unknownStatus) error = _("unknown status {value} in status=", { value: quoted(unknownStatus) });
     else if (lang !== null && !languages.includes(lang)) {
-      error = `lang='${lang}' must be one of ${languages.join(", ")}`;
+      error = _("lang={value} must be one of {valid}", { value: quoted(lang), valid: languages.join(", ") });
     }
     return { layers: unknownLayer ? null : layers, feature, view, error,
       controls: params.get("controls") !== "0", legend: params.get("legend") !== "0",
@@ -830,11 +1041,14 @@
   const Credit = L.Control.extend({
     options: { position: "bottomright" },
     onAdd() {
-      const article = Object.values(data.sources)[0];
+      const article = articleLinks(mainSource());
+      const url = article.in_language ? article.in_language.url : article.quoted && article.quoted.url;
       this.fullMap = el("a", { href: pageHref("index", {}), target: "_blank", rel: "noopener" },
         _("Full map"));
+      const asOf = data.dataAsOf && data.dataAsOf.text;
       return el("div", { class: "mapapp-credit" }, this.fullMap, " · ",
-        link(article.url, _("The article")));
+        link(url || mainSource().url, _("The article")),
+        asOf ? el("span", { class: "mapapp-data-as-of" }, " · ", asOf) : null);
     },
   });
 
@@ -927,6 +1141,7 @@
     if (options.mode === "embed") setUpEmbed(map, url);
     watchTiles(map);
     for (const plugin of plugins) plugin(api, { mode: options.mode, url });
+    fitPopups(); // again, now that every control is in place
     starting = false;
     writeUrl();
     if (url.error) showError(url.error);
@@ -943,7 +1158,8 @@
 
   /* What plugins may use: words, the data, and a few ways to move the map. */
   const api = {
-    data, lang: LANG, _, term, el, link, featureName, featureNameLang, statusId,
+    data, lang: LANG, _, term, el, link, featureName, featureNameLang, statusId, placeName,
+    translatedText,
     feature: (id) => featureIndex.get(id),
     isShown, shownByLayer, passesFilters, filters: currentFilters, setFilters,
     focusFeature, highlight, currentState, stateQuery, pageHref,

@@ -14,10 +14,16 @@
 
   if (!window.mapapp || !window.mapapp.use) return;
 
-  /* Search is blind to case and diacritics (NFKD, marks dropped, lower case) and to
-     typographic dashes and apostrophes; Cyrillic and Chinese match as typed. */
+  /* Kazakh letters read as the Russian letters a Russian keyboard types for them, so
+     "Караганда", "Қарағанды" and "Карагaнды" typed without Kazakh letters all find
+     Karaganda; typed with them, Kazakh still matches Kazakh. */
+  const KAZAKH = { "ә": "а", "ғ": "г", "қ": "к", "ң": "н", "ө": "о", "ұ": "у", "ү": "у", "һ": "х", "і": "и" };
+
+  /* Search is blind to case and diacritics (NFKD, marks dropped, lower case: ё is е,
+     й is и) and to typographic dashes and apostrophes; Chinese matches as typed. */
   function normalise(text) {
     return String(text).normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase()
+      .replace(/[әғқңөұүһі]/g, (letter) => KAZAKH[letter])
       .replace(/[\u2010-\u2015\u2212]/g, "-").replace(/[\u2018\u2019\u02bc\u0060\u00b4]/g, "'")
       .replace(/\s+/g, " ").trim();
   }
@@ -50,6 +56,17 @@
       return [term(props.kind), term(props.status), precisionWords(props)].join(" · ");
     }
 
+    /* Where it is, in the page's language: the first places of `places` (the most
+       specific first), with `place` among them when given. */
+    function whereText(feature, place) {
+      const places = feature.properties.places || [];
+      let chosen = places.slice(0, 3);
+      if (place && !chosen.includes(place)) chosen = [place, ...chosen.slice(0, 2)];
+      const names = chosen.map(api.placeName).filter(Boolean);
+      if (places.length > chosen.length) names.push("…");
+      return names.length ? names.join(api.lang === "zh" ? "，" : ", ") : "";
+    }
+
     /* ---- search: names in every language, kinds, places ---- */
 
     const index = [];
@@ -58,12 +75,22 @@
         const props = feature.properties;
         const shown = api.featureName(feature);
         const fields = [{ text: shown, rank: 0 }];
-        const names = [props.name, ...Object.values(props.names || {})];
-        for (const name of new Set(names)) {
-          if (name && name !== shown) fields.push({ text: name, rank: 1 });
+        const seen = new Set([shown]);
+        for (const [lang, name] of [["en", props.name], ...Object.entries(props.names || {})]) {
+          if (typeof name !== "string" || !name || seen.has(name)) continue;
+          seen.add(name);
+          fields.push({ text: name, rank: 1, lang });
         }
         for (const kind of new Set([term(props.kind), props.kind])) fields.push({ text: kind, rank: 2 });
-        if (props.location_note) fields.push({ text: props.location_note, rank: 3, place: true });
+        for (const place of props.places || []) {
+          for (const text of new Set(Object.values(place))) {
+            if (typeof text === "string" && text) fields.push({ text, rank: 3, place });
+          }
+        }
+        if (!(props.places || []).length) { // data without places: the note says where
+          const note = api.translatedText(props, "location_note");
+          if (note) fields.push({ text: note.text, rank: 3, note: true, lang: note.lang });
+        }
         for (const field of fields) field.norm = normalise(field.text);
         index.push({ id: feature.id, feature, order: index.length, fields });
       }
@@ -93,12 +120,18 @@
         if (best) results.push({ ...best, entry });
       }
       results.sort((a, b) => a.score - b.score || a.entry.order - b.entry.order);
-      return results.slice(0, 20).map(({ field, entry }) => ({
-        id: entry.id,
-        hint: field.rank === 0 ? term(entry.feature.properties.kind)
-          : field.place ? excerpt(field.text, query) : field.text,
-        hintLang: field.place ? "en" : null,
-      }));
+      return results.slice(0, 20).map(({ field, entry }) => ({ id: entry.id, hint: hint(field, entry, query) }));
+    }
+
+    /* Why a result came, under its name: the place matched, or the other name, or the
+       kind, with where it is. */
+    function hint(field, entry, query) {
+      const where = whereText(entry.feature, field.place);
+      if (field.place) return [where];
+      if (field.note) return [el("span", { lang: field.lang }, excerpt(field.text, query))];
+      const first = field.rank === 1 ? el("span", { lang: field.lang }, field.text)
+        : term(entry.feature.properties.kind);
+      return where ? [first, " · ", where] : [first];
     }
 
     /* A combobox with a list of results (ARIA 1.2 pattern): arrow keys move, Enter
@@ -155,7 +188,7 @@
           const option = el("li", { id: `${idPrefix}-option-${position}`, role: "option",
             "aria-selected": "false", class: "reader-result", "data-place": result.id },
           placeName(result.id),
-          el("span", { class: "reader-result-hint", lang: result.hintLang }, result.hint));
+          el("span", { class: "reader-result-hint" }, ...result.hint));
           option.addEventListener("mousedown", (event) => event.preventDefault());
           option.addEventListener("click", () => choose(position));
           return option;
@@ -223,8 +256,10 @@
         for (const { collection, features } of shown) {
           const items = el("ul", { class: "reader-places" });
           for (const feature of features) {
+            const where = whereText(feature);
             const button = el("button", { type: "button", class: "reader-place", "data-place": feature.id },
-              placeName(feature.id), el("span", { class: "reader-place-meta" }, describe(feature)));
+              placeName(feature.id), el("span", { class: "reader-place-meta" }, describe(feature)),
+              where ? el("span", { class: "reader-place-where" }, where) : null);
             button.addEventListener("click", () => api.focusFeature(feature.id, { opener: openerFor(button) }));
             items.append(el("li", {}, button));
           }
@@ -245,11 +280,21 @@
     /* ---- the embed: search and list in one map control ---- */
 
     if (context.mode === "embed") {
+      let places = null;
+      /* On a small map the open control would cover the popup: it closes when a place
+         opens, and the popup gives focus back to its summary. */
+      const opener = (element) => {
+        const size = api.map().getSize();
+        if (!places || (size.x >= 700 && size.y >= 600)) return element;
+        places.open = false;
+        return () => (element.isConnected && places.open ? element : places.querySelector("summary")).focus();
+      };
       const Places = L.Control.extend({
         options: { position: "topleft" },
         onAdd() {
           const box = el("details", { class: "mapapp-places leaflet-bar" },
-            el("summary", {}, _("Places")), searchBox("places").element, listView(3));
+            el("summary", {}, _("Places")), searchBox("places", opener).element, listView(3, opener));
+          places = box;
           L.DomEvent.disableClickPropagation(box);
           L.DomEvent.disableScrollPropagation(box);
           return box;

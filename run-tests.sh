@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# Installs what the tests need (Debian's chromium; this package with its test extra in .venv)
-# and runs ruff and the whole pytest suite. Arguments go to pytest. Safe to run again.
+# Installs what the tests need (Debian's chromium and fonts-noto-cjk, the Chinese font the
+# pictures of the map use; this package with its test extra in .venv) and runs ruff and the
+# whole pytest suite. Arguments go to pytest. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")"
 
-if [ ! -x /usr/bin/chromium ]; then
+if [ ! -x /usr/bin/chromium ] || ! fc-list -q "Noto Sans CJK SC" 2>/dev/null; then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
     $sudo apt-get update -q
-    $sudo apt-get install -y -q chromium
+    $sudo apt-get install -y -q chromium fonts-noto-cjk
 fi
 
 python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' \

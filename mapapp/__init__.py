@@ -19,6 +19,8 @@ from mapapp.i18n import LANGUAGES, negotiate, translate
 from mapapp.mapbuild import Tiles
 from mapapp.openapi import openapi_document
 from mapapp.pages import build_pages, error_environments, iframe_titles, page_globals
+from mapapp.picture import Renderer
+from mapapp.picturecache import PictureCache
 from mapapp.security import SecurityHeaders, parse_frame_ancestors, tile_source
 from mapapp.settings import bundled_dir, load_settings
 from mapapp.state import AppState
@@ -76,6 +78,7 @@ def build_state(app: Flask, tiles: Tiles, previous: AppState | None = None) -> A
         iframe_titles=iframe_titles(catalogue),
         tiles=tiles,
         error_pages=error_environments(catalogue, app.jinja_env),
+        pictures=PictureCache(Renderer(catalogue).render),  # type: ignore[arg-type]
     )
 
 

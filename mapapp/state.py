@@ -13,6 +13,7 @@ from mapapp.catalogue import Catalogue
 from mapapp.downloads import Downloads
 from mapapp.mapbuild import Tiles
 from mapapp.pages import Page
+from mapapp.picturecache import PictureCache
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class AppState:
     iframe_titles: dict[str, str]  # by language
     tiles: Tiles  # from the settings, which a data reload keeps
     error_pages: dict[str, Environment]  # by language: the templates of error pages
+    pictures: PictureCache  # pictures of the map by PictureRequest
 
 
 def current_state() -> AppState:

@@ -3,7 +3,9 @@
 `/` and `/embed` take `layers=<id>,<id>` (absent: all layers; empty: none),
 `feature=<id>` (an open popup), the filters `groups=<id>,<id>` and `status=<id>,<id>`
 (absent: no filter; empty: nothing passes) and `lang=en|ru|kk|zh`; `/embed` also takes
-`controls=0|1` and `legend=0|1`.
+`controls=0|1` and `legend=0|1`. The pictures of the map (`/image.png`, `/image.svg`)
+take the page's state and the view as a parameter, `view=<zoom>/<lat>/<lon>`, and the PNG
+a `width=` (`parse_picture_request`).
 The view itself (`#<zoom>/<lat>/<lon>`) is a URL fragment, which browsers never send:
 the page checks it (mapapp.js) with the same rules as `check_view` below, used by oEmbed.
 A wrong value is refused with a message naming it and the valid ones, never ignored.
@@ -22,7 +24,10 @@ from mapapp.i18n import LANGUAGES, STATUSES
 NEW_PARAMETERS = ("groups", "status", "lang")
 PAGE_PARAMETERS = ("layers", "feature", *NEW_PARAMETERS)
 EMBED_PARAMETERS = ("layers", "feature", "controls", "legend", *NEW_PARAMETERS)
+PICTURE_PARAMETERS = ("layers", "feature", *NEW_PARAMETERS, "view")
 MAX_ZOOM = 19
+PICTURE_WIDTH = 1200  # a preview card's width; its height keeps the card's 1200:630
+PICTURE_WIDTHS = (300, 2400)  # the PNG's width= range: a thumbnail to a print page
 
 
 def group_ids(catalogue: Catalogue) -> dict[str, str]:
@@ -62,6 +67,21 @@ class ViewState:
     groups: tuple[str, ...] | None = None  # None: no filter
     status: tuple[str, ...] | None = None  # None: no filter
     lang: str | None = None  # None: negotiated from Accept-Language
+    view: tuple[int, float, float] | None = None  # zoom, lat, lon; None: fit the features
+
+
+@dataclass(frozen=True)
+class PictureRequest:
+    """A picture of a view: its state (the language is English when `lang=` is absent,
+    so the bytes depend on the URL alone), the format and the PNG's width."""
+
+    state: ViewState
+    format: str  # "png" or "svg"
+    width: int = PICTURE_WIDTH
+
+    @property
+    def height(self) -> int:
+        return round(self.width * 630 / 1200)
 
 
 def _valid_ids(catalogue: Catalogue) -> dict[str, list[str]]:
@@ -97,6 +117,16 @@ def parse_view_state(args: Mapping[str, Sequence[str]], catalogue: Catalogue,
     if lang is not None and lang not in LANGUAGES:
         raise refuse(N_("lang={value} must be one of {valid}"), value=repr(lang),
                      valid=", ".join(LANGUAGES))
+    view = None
+    if "view" in single:
+        try:
+            view = check_view(single["view"]) if single["view"] else None
+        except BadParameter:
+            view = None
+        if view is None:
+            raise refuse(N_("view={value} must be <zoom>/<lat>/<lon>: a zoom from 0 to 19, "
+                            "a latitude from -90 to 90 and a longitude from -180 to 180"),
+                         value=repr(single["view"]))
     return ViewState(layers=layers, feature=feature,
                      controls=_switch(single, "controls", refuse),
                      legend=_switch(single, "legend", refuse),
@@ -104,7 +134,23 @@ def parse_view_state(args: Mapping[str, Sequence[str]], catalogue: Catalogue,
                                  valid["groups"], refuse),
                      status=_ids(single, "status", N_("unknown status {value} in status="),
                                  valid["status"], refuse),
-                     lang=lang)
+                     lang=lang, view=view)
+
+
+def parse_picture_request(args: Mapping[str, Sequence[str]], catalogue: Catalogue,
+                          picture_format: str, where: str) -> PictureRequest:
+    """The picture a URL asks for; a wrong value is refused as on the pages."""
+    allowed = (*PICTURE_PARAMETERS, "width") if picture_format == "png" else PICTURE_PARAMETERS
+    state = parse_view_state(args, catalogue, allowed, where)  # each parameter once, known
+    width = PICTURE_WIDTH
+    if "width" in args:
+        value, (low, high) = args["width"][0], PICTURE_WIDTHS
+        if not (value.isascii() and value.isdigit() and low <= int(value) <= high):
+            raise BadMapUrl(N_("width={value} must be a whole number of pixels from {low} "
+                               "to {high}"), {"value": repr(value), "low": low, "high": high},
+                            _valid_ids(catalogue))
+        width = int(value)
+    return PictureRequest(state, picture_format, width)
 
 
 def _ids(single: Mapping[str, str], name: str, unknown: str, valid: Sequence[str],

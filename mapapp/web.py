@@ -20,7 +20,12 @@ from mapapp.fastpath import IMMUTABLE, REVALIDATE, ready
 from mapapp.i18n import negotiate
 from mapapp.pages import page_key
 from mapapp.state import current_state
-from mapapp.viewstate import EMBED_PARAMETERS, PAGE_PARAMETERS, parse_view_state
+from mapapp.viewstate import (
+    EMBED_PARAMETERS,
+    PAGE_PARAMETERS,
+    parse_picture_request,
+    parse_view_state,
+)
 
 bp = Blueprint("web", __name__)
 
@@ -58,6 +63,21 @@ def index() -> Response:
 @bp.get("/embed")
 def embed() -> Response:
     return _page("embed", EMBED_PARAMETERS)
+
+
+PICTURE_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
+
+
+@bp.get("/image.<any(png, svg):picture_format>")
+def picture(picture_format: str) -> Response:
+    """A picture of the URL's view (English unless `lang=` says otherwise, so the bytes
+    depend on the URL alone)."""
+    state = current_state()
+    asked = parse_picture_request(request.args.to_dict(flat=False), state.catalogue,
+                                  picture_format, request.path)
+    response = Response(state.pictures.get(asked), content_type=PICTURE_TYPES[picture_format])
+    response.headers["Content-Language"] = asked.state.lang or "en"
+    return ready(response, REVALIDATE)
 
 
 @bp.get("/oembed")

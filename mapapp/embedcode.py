@@ -7,7 +7,7 @@ browser test holds the two to the same output.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html import escape
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -18,7 +18,10 @@ from mapapp.i18n import N_, translate
 from mapapp.viewstate import (
     EMBED_PARAMETERS,
     PAGE_PARAMETERS,
+    PICTURE_WIDTH,
+    PICTURE_WIDTHS,
     BadMapUrl,
+    PictureRequest,
     ViewState,
     check_view,
     parse_view_state,
@@ -53,6 +56,21 @@ def state_query(state: ViewState) -> str:
     if state.lang:
         parts.append("lang=" + state.lang)
     return "?" + "&".join(parts) if parts else ""
+
+
+def picture_query(state: ViewState, lang: str, width: int = PICTURE_WIDTH) -> str:
+    """The query of the picture of a view, in `lang` (a picture names its language, as
+    its bytes depend on the URL alone); `width` of the PNG."""
+    query = state_query(replace(state, controls=True, legend=True, lang=lang))
+    extra = []
+    if state.view is not None:
+        zoom, lat, lon = state.view
+        extra.append(f"view={zoom}/{lat:g}/{lon:g}")
+    if width != PICTURE_WIDTH:
+        extra.append(f"width={width}")
+    if extra:
+        query += ("&" if query else "?") + "&".join(extra)
+    return query
 
 
 def iframe_code(src: str, title: str, *, height: int | None = None, ratio: str = "16/9",
@@ -119,15 +137,30 @@ def oembed_response(request: OEmbedRequest, base: str, catalogue: Catalogue,
                                  f"/{path}")
     except BadMapUrl as error:  # an API answers JSON, not the page
         raise BadParameter(error.description) from None
-    check_view(page.fragment)
+    view = check_view(page.fragment)
     if not isinstance(title, str):
         title = title[state.lang or "en"]
     width = min(DEFAULT_WIDTH, request.maxwidth or DEFAULT_WIDTH)
     height = min(round(width * DEFAULT_HEIGHT / DEFAULT_WIDTH), request.maxheight or DEFAULT_HEIGHT)
     src = f"{base}embed{state_query(state)}" + (f"#{page.fragment}" if page.fragment else "")
+    thumbnail = thumbnail_width(request)
     return {
         "version": "1.0", "type": "rich", "title": title,
         "provider_name": SITE_TITLE, "provider_url": base,
         "html": iframe_code(src, title, height=height, max_width=width),
         "width": width, "height": height,
+        "thumbnail_url": base + "image.png" + picture_query(
+            replace(state, view=view), state.lang or "en", thumbnail),
+        "thumbnail_width": thumbnail,
+        "thumbnail_height": PictureRequest(state, "png", thumbnail).height,
     }
+
+
+def thumbnail_width(request: OEmbedRequest) -> int:
+    """The card's 1200 px, within `maxwidth` and `maxheight` down to the smallest PNG."""
+    width = PICTURE_WIDTH
+    if request.maxwidth:
+        width = min(width, request.maxwidth)
+    if request.maxheight:
+        width = min(width, request.maxheight * 1200 // 630)
+    return max(width, PICTURE_WIDTHS[0])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from html import escape
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -38,7 +39,8 @@ PAGE_VARIANTS = {
 }
 
 
-DISCOVERY_MARKER = "<!--mapapp:discovery-->"
+DISCOVERY_MARKER = "<!--mapapp:discovery-->"  # the per-URL oEmbed link and card tags
+PICTURE_MARKER = "<!--mapapp:picture-->"  # the per-URL picture, inside <noscript>
 
 
 def page_key(variant: str, lang: str = DEFAULT_LANGUAGE) -> str:
@@ -115,21 +117,24 @@ STATIC_LINKS = PageLinks(static=True)
 
 @dataclass(frozen=True)
 class Page:
-    """A page as ready bytes, split where the per-URL oEmbed discovery link goes."""
+    """A page as ready bytes, split where the per-URL parts go: in the head the oEmbed
+    discovery link and the card tags, in the body the picture of the URL's view."""
 
     head: bytes
+    middle: bytes
     tail: bytes
     content_type: str = "text/html; charset=utf-8"
 
     @classmethod
     def from_html(cls, html: str) -> Page:
-        head, marker, tail = html.partition(DISCOVERY_MARKER)
-        if not marker:
-            raise ValueError(f"page template lacks {DISCOVERY_MARKER}")
-        return cls(head.encode(), tail.encode())
+        head, marker, rest = html.partition(DISCOVERY_MARKER)
+        middle, picture_marker, tail = rest.partition(PICTURE_MARKER)
+        if not (marker and picture_marker):
+            raise ValueError(f"page template lacks {DISCOVERY_MARKER} or {PICTURE_MARKER}")
+        return cls(head.encode(), middle.encode(), tail.encode())
 
-    def render(self, discovery_link: str = "") -> bytes:
-        return self.head + discovery_link.encode() + self.tail
+    def render(self, head_tags: str = "", picture: str = "") -> bytes:
+        return self.head + head_tags.encode() + self.middle + picture.encode() + self.tail
 
 
 def page_data(catalogue: Catalogue) -> dict[str, Any]:
@@ -197,6 +202,11 @@ def iframe_titles(catalogue: Catalogue) -> dict[str, str]:
     return {lang: page_globals(catalogue, lang)["iframe_title"] for lang in LANGUAGES}
 
 
+def picture_element(src: str, alt: str) -> str:
+    """The picture of a view where the script has not drawn the map (in <noscript>)."""
+    return f'<img class="map-picture" src="{escape(src)}" alt="{escape(alt)}">'
+
+
 def template_environment(catalogue: Catalogue) -> Environment:
     """The templates outside Flask (the static export), with the same globals."""
     jinja = Environment(loader=FileSystemLoader(bundled_dir("templates")),
@@ -256,6 +266,7 @@ def build_pages(catalogue: Catalogue, tiles: Tiles, jinja: Environment,
                 data_json=data_json,
                 asset=assets.url,
                 discovery_marker=DISCOVERY_MARKER,
+                picture_marker=PICTURE_MARKER,
                 links=links,
                 variant=variant,
                 embed_path=links.page("embed", lang),

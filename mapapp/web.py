@@ -14,11 +14,12 @@ from urllib.parse import quote
 from flask import Blueprint, Response, jsonify, request
 
 from mapapp.api import base_url, dumps, reject_query_parameters
-from mapapp.embedcode import SITE_TITLE, oembed_response, parse_oembed_request
+from mapapp.cards import page_card
+from mapapp.embedcode import SITE_TITLE, oembed_response, parse_oembed_request, picture_query
 from mapapp.errors import NotFound
 from mapapp.fastpath import IMMUTABLE, REVALIDATE, ready
 from mapapp.i18n import negotiate
-from mapapp.pages import page_key
+from mapapp.pages import page_key, picture_element
 from mapapp.state import current_state
 from mapapp.viewstate import (
     EMBED_PARAMETERS,
@@ -48,7 +49,12 @@ def _page(variant: str, allowed: tuple[str, ...]) -> Response:
                             request.path)
     lang = view.lang or negotiate(request.accept_languages)
     page = state.pages[page_key(variant, lang)]
-    response = Response(page.render(discovery_link(page_url())), content_type=page.content_type)
+    url = page_url()
+    picture = "image.png" + picture_query(view, lang)
+    alt = state.iframe_titles[lang]
+    card = page_card(state.catalogue, view, lang, alt, url, base_url() + picture)
+    body = page.render(discovery_link(url) + "\n" + card.tags(), picture_element(picture, alt))
+    response = Response(body, content_type=page.content_type)
     response.headers["Content-Language"] = lang
     if view.lang is None:
         response.headers["Vary"] = "Accept-Language"

@@ -139,6 +139,9 @@ def test_oembed_answers_rich_iframe_code(client):
                 '<iframe src="http://localhost/embed?layers=routes&amp;feature=oil-line#6/45/70" '
                 f'title="{title.replace(chr(39), "&#x27;")}" loading="lazy" allowfullscreen '
                 'style="position:absolute;inset:0;width:100%;height:100%;border:0"></iframe></div>',
+        "thumbnail_url": "http://localhost/image.png?layers=routes&feature=oil-line&lang=en"
+                         "&view=6/45/70",
+        "thumbnail_width": 1200, "thumbnail_height": 630,
     }
 
 

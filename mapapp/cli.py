@@ -73,7 +73,7 @@ def export(args: argparse.Namespace) -> int:
     from mapapp.export import ExportError, export_site
 
     try:
-        files = export_site(Path(args.directory))
+        files = export_site(Path(args.directory), base_url=args.base_url)
     except (DataError, ExportError) as error:
         print(error.report() if isinstance(error, DataError) else error, file=sys.stderr)
         return 1
@@ -100,6 +100,9 @@ def main(argv: list[str] | None = None) -> int:
     export_parser = commands.add_parser(
         "export", help="write the map as a static site (for any static host or CDN)")
     export_parser.add_argument("directory", help="a new or empty folder")
+    export_parser.add_argument(
+        "--base-url", help="the public URL the site will have (e.g. https://map.example.org/),"
+        " for the absolute URLs of the preview cards; without it cards have no picture")
     export_parser.set_defaults(run=export)
 
     args = parser.parse_args(argv)

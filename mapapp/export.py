@@ -7,7 +7,10 @@ The pages are the app's own templates and scripts, so the layers, popups, URL st
 reading panel, search, share dialog and embed behave the same without Python. What
 needs a server is left out: the 400 page (the page itself names a wrong id), oEmbed,
 the OGC API and the choice of language from Accept-Language (the files are linked by
-the language switcher instead).
+the language switcher instead). The picture of the default view is written once per
+language (image.png, image.ru.png…), shown where JavaScript is off; the pages carry
+card tags, with the picture and their own URL only when `base_url` says where the
+site will be (card readers need absolute URLs).
 """
 
 from __future__ import annotations
@@ -16,8 +19,10 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from mapapp.assets import load_static_assets
+from mapapp.cards import page_card
 from mapapp.catalogue import Catalogue, load_catalogue
 from mapapp.downloads import FORMATS, catalogue_download, collection_download
 from mapapp.features import dumps
@@ -27,20 +32,27 @@ from mapapp.pages import (
     PAGE_VARIANTS,
     STATIC_LINKS,
     build_pages,
+    iframe_titles,
     page_key,
+    picture_element,
     template_environment,
 )
+from mapapp.picture import Renderer
 from mapapp.settings import load_settings
+from mapapp.viewstate import PictureRequest, ViewState
 
 
 class ExportError(Exception):
     """The target cannot be written; nothing was changed."""
 
 
-def export_site(target: Path, settings: dict | None = None) -> list[Path]:
+def export_site(target: Path, settings: dict | None = None,
+                base_url: str | None = None) -> list[Path]:
     """Write the site into `target` (which must not exist or be empty); return the files.
-    The site is written beside it first and moved into place whole."""
+    The site is written beside it first and moved into place whole. `base_url` is the
+    public URL the site will have, for the absolute URLs of the preview cards."""
     target = Path(target)
+    base = check_base_url(base_url) if base_url else None
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise ExportError(f"{target} exists and is not an empty folder; choose a new one")
     values = load_settings(settings)
@@ -50,7 +62,7 @@ def export_site(target: Path, settings: dict | None = None) -> list[Path]:
     staging = Path(tempfile.mkdtemp(prefix=".export-", dir=target.parent))
     staging.chmod(0o777 & ~_umask())  # mkdtemp's 0700 would hide the site from a web server
     try:
-        _write_site(staging, catalogue, tiles)
+        _write_site(staging, catalogue, tiles, base)
         if target.exists():
             target.rmdir()
         staging.rename(target)
@@ -66,13 +78,36 @@ def _umask() -> int:
     return mask
 
 
-def _write_site(root: Path, catalogue: Catalogue, tiles: Tiles) -> None:
+def check_base_url(base_url: str) -> str:
+    """An absolute http(s) URL of a folder, ending in '/'."""
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query \
+            or parts.fragment:
+        raise ExportError(f"--base-url must be an absolute http(s) URL such as "
+                          f"https://map.example.org/; got {base_url!r}")
+    return base_url.rstrip("/") + "/"
+
+
+def picture_file(lang: str) -> str:
+    """The picture of the default view in `lang`: image.png, image.ru.png…"""
+    return "image.png" if lang == LANGUAGES[0] else f"image.{lang}.png"
+
+
+def _write_site(root: Path, catalogue: Catalogue, tiles: Tiles, base: str | None) -> None:
     assets = load_static_assets()
     pages = build_pages(catalogue, tiles, template_environment(catalogue), assets, STATIC_LINKS)
-    for variant in PAGE_VARIANTS:
-        for lang in LANGUAGES:
-            (root / STATIC_LINKS.page(variant, lang)).write_bytes(
-                pages[page_key(variant, lang)].render())
+    renderer = Renderer(catalogue)
+    titles = iframe_titles(catalogue)
+    for lang in LANGUAGES:
+        view = ViewState(lang=lang)
+        (root / picture_file(lang)).write_bytes(renderer.render(PictureRequest(view, "png")))
+        for variant in PAGE_VARIANTS:
+            name = STATIC_LINKS.page(variant, lang)
+            card = page_card(catalogue, view, lang, titles[lang],
+                             base + name if base else None,
+                             base + picture_file(lang) if base else None)
+            (root / name).write_bytes(pages[page_key(variant, lang)].render(
+                card.tags(), picture_element(picture_file(lang), titles[lang])))
     (root / "embed.js").write_bytes(assets.by_name["embed.js"].body)
     for asset in assets.by_path.values():
         path = root / asset.path

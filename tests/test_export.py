@@ -91,3 +91,51 @@ def test_bad_data_writes_nothing(data_copy: Path, tmp_path: Path, monkeypatch, c
 
 def test_site_is_readable_by_a_web_server(site: Path):
     assert site.stat().st_mode & 0o005 == 0o005
+
+
+def test_export_writes_a_picture_per_language(site: Path):
+    from PIL import Image
+
+    for lang in LANGUAGES:
+        name = "image.png" if lang == "en" else f"image.{lang}.png"
+        with Image.open(site / name) as image:
+            assert (image.format, image.size) == ("PNG", (1200, 630))
+        page = "index.html" if lang == "en" else f"index.{lang}.html"
+        assert f'<noscript><img class="map-picture" src="{name}"' in \
+            (site / page).read_text(encoding="utf-8")
+
+
+def open_graph(html: str) -> dict[str, str]:
+    import extruct
+
+    found = extruct.extract(html, syntaxes=["opengraph"], uniform=False)["opengraph"]
+    return dict(pair for block in found for pair in block["properties"])
+
+
+def test_without_a_base_url_cards_have_no_picture(site: Path):
+    html = (site / "index.ru.html").read_text(encoding="utf-8")
+    tags = open_graph(html)
+    assert tags["og:locale"] == "ru_RU" and tags["og:title"]
+    assert "og:image" not in tags and "og:url" not in tags
+    assert '<meta name="twitter:card" content="summary">' in html
+
+
+def test_base_url_makes_cards_absolute(tmp_path: Path):
+    root = tmp_path / "site"
+    assert main(["export", str(root), "--base-url", "https://map.example.org/maps"]) == 0
+    for page, picture in [("index.html", "image.png"), ("embed.zh.html", "image.zh.png")]:
+        html = (root / page).read_text(encoding="utf-8")
+        tags = open_graph(html)
+        assert tags["og:url"] == f"https://map.example.org/maps/{page}"
+        assert tags["og:image"] == f"https://map.example.org/maps/{picture}"
+        assert (tags["og:image:width"], tags["og:image:height"]) == ("1200", "630")
+        assert (root / picture).is_file()
+        assert '<meta name="twitter:card" content="summary_large_image">' in html
+
+
+@pytest.mark.parametrize("base", ["map.example.org", "ftp://map.example.org/",
+                                  "https://map.example.org/?x=1"])
+def test_a_wrong_base_url_writes_nothing(tmp_path: Path, base: str):
+    with pytest.raises(ExportError, match="--base-url"):
+        export_site(tmp_path / "site", {"MAPAPP_DATA_DIR": str(FIXTURE_DATA)}, base_url=base)
+    assert not (tmp_path / "site").exists()

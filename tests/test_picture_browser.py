@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from PIL import Image
 
 from tests.conftest import REAL_DATA, is_loopback
+from tests.test_picture import ZHANATAS_COLOUR, near_colour
 
 pytestmark = pytest.mark.browser
 
@@ -73,3 +75,26 @@ def test_print_puts_the_map_first_then_the_places(visit, live_server, tmp_path):
     assert page.get_by_text(ZHANATAS_QUOTE).count() >= 1
     pdf = page.pdf(path=str(tmp_path / "print.pdf"))
     assert pdf.startswith(b"%PDF")
+
+
+def test_share_dialog_downloads_the_picture_of_the_view(site, visit):
+    page = visit(site.url("/?layers=zhanatas-wind-farm,pipelines&lang=kk#8/43.5/69.7")).page
+    page.get_by_role("button", name="Бөлісу").click()
+    png = page.locator("#share-png")
+    assert png.is_visible()
+    with page.expect_download() as download_info:
+        png.click()
+    download = download_info.value
+    path = download.path()
+    with Image.open(path) as image:
+        assert (image.format, image.size) == ("PNG", (1200, 630))
+    href = png.get_attribute("href")
+    if site.kind == "app":
+        assert href == "image.png?layers=pipelines,zhanatas-wind-farm&lang=kk&view=8/43.5/69.7"
+        with Image.open(path) as image:  # the view: the wind farm in the middle
+            assert near_colour(image.convert("RGB"), (600, 315), 40, ZHANATAS_COLOUR) > 50
+        svg = page.locator("#share-svg")
+        assert svg.get_attribute("href") == href.replace("image.png", "image.svg")
+    else:  # the static export has the default picture of each language
+        assert href == "image.kk.png"
+        assert page.locator("#share-svg").count() == 0

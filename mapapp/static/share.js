@@ -21,6 +21,18 @@
       `loading="lazy" allowfullscreen style="${IFRAME_STYLE}"></iframe></div>`;
   }
 
+  /* The picture of the view (app only: the static export has one picture per language,
+     linked as it is). lang= is always named: a picture depends on its URL alone. */
+  function pictureUrl(path, state) {
+    const [zoom, lat, lng] = state.fragment.slice(1).split("/").map(Number);
+    const lon = ((((lng + 180) % 360) + 360) % 360) - 180;
+    const query = window.mapapp.stateQuery({
+      ...state, controls: true, legend: true, lang: state.lang || document.documentElement.lang,
+    });
+    const view = `view=${zoom}/${lat}/${Number(lon.toFixed(6))}`;
+    return path + (query ? `${query}&${view}` : `?${view}`);
+  }
+
   function embedUrl(state) {
     const base = new URL(document.documentElement.dataset.embedPath, location.href);
     return base.href + window.mapapp.stateQuery(state) + state.fragment;
@@ -41,6 +53,9 @@
     const size = field("share-size").value;
     const options = size.includes("/") ? { ratio: size } : { height: Number(size) };
     field("share-code").value = iframeCode(embedUrl(state), dialog.dataset.iframeTitle, options);
+    dialog.querySelectorAll("a[data-picture]").forEach((a) => {
+      a.href = pictureUrl(a.dataset.picture, state);
+    });
   }
 
   async function copy(button) {
@@ -69,5 +84,5 @@
   document.addEventListener("mapapp:statechange", () => {
     if (dialog.open) update();
   });
-  window.mapappShare = { iframeCode, embedUrl };
+  window.mapappShare = { iframeCode, embedUrl, pictureUrl };
 })();

@@ -8,8 +8,10 @@ Flask app's fast path (`mapapp.fastpath`) keeps: the first request for a URL goe
 through Flask, which fills the entry, and later ones are answered here alike (same
 headers, ETag, 304, encodings). While that first request is in Flask, others for the
 same URL wait for it rather than each rendering and compressing the same bytes (a cold
-start under a spike). `create_app()` stays a plain WSGI app for any other WSGI server,
-with the same fast path inside it.
+start under a spike). Pictures of the map (`/image.*`) are drawn in a pool of their
+own, so a burst of new pictures waits there while Flask's pool keeps answering the
+rest. `create_app()` stays a plain WSGI app for any other WSGI server, with the same
+fast path inside it.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ MAX_TARGET_BYTES = 4094
 MAX_HEADER_BYTES = 8190
 MAX_HEADERS = 100
 FLASK_THREADS = 8
+PICTURE_PATHS = ("/image.",)  # drawn for seconds: kept out of Flask's pool
+PICTURE_THREADS = 2
 MAX_REMEMBERED_URLS = 4096
 
 
@@ -45,6 +49,8 @@ class ReadyBytesApp:
         self.fastpath: FastPath = flask_app.wsgi_app  # type: ignore[assignment]
         self.security: SecurityHeaders = flask_app.extensions["mapapp.security"]
         self.to_flask = WSGIMiddleware(flask_app, workers=threads)  # type: ignore[arg-type]
+        self.to_painter = WSGIMiddleware(flask_app,  # type: ignore[arg-type]
+                                         workers=PICTURE_THREADS)
         self.in_flight: dict[UrlKey, asyncio.Event] = {}  # first requests now in Flask
         self.not_ready: set[UrlKey] = set()  # URLs whose answers are never kept
 
@@ -68,12 +74,13 @@ class ReadyBytesApp:
             await first.wait()
             if await self._answer_ready(scope, send, key, headers):
                 return
+        flask = self.to_painter if scope["path"].startswith(PICTURE_PATHS) else self.to_flask
         if key in self.not_ready or first is not None:
-            await self.to_flask(scope, receive, send)
+            await flask(scope, receive, send)
             return
         self.in_flight[key] = flight = asyncio.Event()
         try:
-            await self.to_flask(scope, receive, send)
+            await flask(scope, receive, send)
         finally:
             del self.in_flight[key]
             flight.set()

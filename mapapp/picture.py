@@ -182,41 +182,45 @@ class Renderer:
 
     def _draw_layer(self, axes: Any, layer: Layer, frame: geopandas.GeoDataFrame,
                     open_id: str | None) -> None:
+        """One collection, a call per colour and precision (not per feature: drawing
+        calls, not pixels, are what a picture spends its time on); the open feature
+        again on top, larger, on a white casing."""
         style = layer.collection.style
         weight = style.get("weight", 4) * PT
         dash = [float(n) * PT / weight for n in str(style.get("schematic_dash", "8 6")).split()]
         radius = style.get("radius", 7)
-        for row in frame.itertuples():
-            is_open = row.id == open_id
-            kind = row.geometry.geom_type
-            zorder = 6 if is_open else 3
-            if kind in ("LineString", "MultiLineString"):
-                if is_open:  # a white casing beneath, as a highlight
-                    geopandas.GeoSeries([row.geometry]).plot(
-                        ax=axes, color="white", linewidth=weight + 5 * PT, zorder=zorder - 1)
-                geopandas.GeoSeries([row.geometry]).plot(
-                    ax=axes, color=row.colour, linewidth=weight * (1.6 if is_open else 1),
-                    alpha=0.9, zorder=zorder,
-                    linestyle=(0, dash) if row.precision == "schematic" else "solid")
-                continue
-            points = [row.geometry] if kind == "Point" else list(row.geometry.geoms)
-            if row.precision == "approximate" and row.error_m:
-                halos = geopandas.GeoSeries([p.buffer(row.error_m) for p in points])
-                halos.plot(ax=axes, color=row.colour, alpha=0.12, zorder=2)
-                halos.boundary.plot(ax=axes, color=row.colour, alpha=0.5,
-                                    linewidth=1 * PT, zorder=2)
-            xs, ys = [p.x for p in points], [p.y for p in points]
-            size = (2 * (radius + (3 if is_open else 0)) * PT) ** 2
-            if is_open:
-                axes.scatter(xs, ys, s=size * 2.2, color="white", zorder=zorder - 1,
-                             linewidths=0)
-            if row.precision == "approximate":
-                axes.scatter(xs, ys, s=size, facecolor="white", edgecolor=row.colour,
-                             linewidths=2.5 * PT, linestyle=(0, (3 * PT, 2 * PT)),
-                             zorder=zorder)
-            else:
-                axes.scatter(xs, ys, s=size, facecolor=row.colour, edgecolor="white",
-                             linewidths=2 * PT, zorder=zorder)
+        is_line = frame.geometry.geom_type.str.contains("Line")
+        lines, points = frame[is_line], frame[~is_line].explode(index_parts=False)
+        halos = points[(points["precision"] == "approximate") & (points["error_m"] > 0)]
+        if len(halos):
+            rings = geopandas.GeoSeries(halos.geometry.buffer(halos["error_m"]).values)
+            rings.plot(ax=axes, color=list(halos["colour"]), alpha=0.12, zorder=2)
+            rings.boundary.plot(ax=axes, color=list(halos["colour"]), alpha=0.5,
+                                linewidth=1 * PT, zorder=2)
+        for opened in (False, True):
+            lines_now = lines[lines["id"] == open_id] if opened else lines
+            points_now = points[points["id"] == open_id] if opened else points
+            scale, zorder = (1.6, 6) if opened else (1.0, 3)
+            if opened and len(lines_now):
+                geopandas.GeoSeries(lines_now.geometry.values).plot(
+                    ax=axes, color="white", linewidth=weight * scale + 5 * PT, zorder=zorder - 1)
+            for (colour, precision), group in lines_now.groupby(["colour", "precision"]):
+                geopandas.GeoSeries(group.geometry.values).plot(
+                    ax=axes, color=colour, linewidth=weight * scale, alpha=0.9, zorder=zorder,
+                    linestyle=(0, dash) if precision == "schematic" else "solid")
+            size = (2 * (radius + (3 if opened else 0)) * PT) ** 2
+            if opened and len(points_now):
+                axes.scatter(points_now.geometry.x, points_now.geometry.y, s=size * 2.2,
+                             color="white", zorder=zorder - 1, linewidths=0)
+            for (colour, precision), group in points_now.groupby(["colour", "precision"]):
+                xs, ys = group.geometry.x, group.geometry.y
+                if precision == "approximate":
+                    axes.scatter(xs, ys, s=size, facecolor="white", edgecolor=colour,
+                                 linewidths=2.5 * PT, linestyle=(0, (3 * PT, 2 * PT)),
+                                 zorder=zorder)
+                else:
+                    axes.scatter(xs, ys, s=size, facecolor=colour, edgecolor="white",
+                                 linewidths=2 * PT, zorder=zorder)
 
     def _label(self, axes: Any, drawn: list[tuple[Layer, geopandas.GeoDataFrame]],
                feature_id: str, lang: str) -> None:
@@ -237,7 +241,7 @@ class Renderer:
                     fontsize=20, fontweight="bold", color=INK, family=list(FONTS),
                     bbox={"facecolor": "white", "alpha": 0.9, "edgecolor": "none",
                           "boxstyle": "round,pad=0.35"})
-        figure.text(0.015, 0.885, "\n".join(textwrap.wrap(article["citation"], 150)),
+        figure.text(0.015, 0.885, "\n".join(textwrap.wrap(article["citation"], 125)),
                     ha="left", va="top", fontsize=11, color=INK, family=list(FONTS),
                     bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none",
                           "boxstyle": "round,pad=0.3"})

@@ -121,8 +121,9 @@ class Renderer:
         """The picture's bytes (PNG or SVG)."""
         figure = self.figure(request.state)
         buffer = io.BytesIO()
-        if request.format == "svg":
-            FigureCanvasSVG(figure).print_svg(buffer, metadata={"Date": None})
+        if request.format == "svg":  # a fixed salt for its ids: the same bytes in every worker
+            with matplotlib.rc_context({"svg.hashsalt": "mapapp"}):
+                FigureCanvasSVG(figure).print_svg(buffer, metadata={"Date": None})
         else:
             dpi = request.width / INCHES[0]
             figure.set_dpi(dpi)  # a quarter pixel more, as Agg truncates the size

@@ -115,6 +115,14 @@ def test_svg_picture(real_client):
     assert root.tag == "{http://www.w3.org/2000/svg}svg"
 
 
+def test_pictures_are_the_same_bytes_in_every_process(real_app):
+    """Workers each draw a picture once; caches and ETags agree only if the bytes do."""
+    catalogue = real_app.extensions["mapapp"].catalogue
+    for picture_format in ("png", "svg"):
+        request = PictureRequest(ViewState(feature=ZHANATAS, lang="zh"), picture_format)
+        assert Renderer(catalogue).render(request) == Renderer(catalogue).render(request)
+
+
 def test_png_width_for_print(real_client):
     assert png(real_client, "/image.png?width=2400&lang=ru").size == (2400, 1260)
     assert png(real_client, "/image.png?width=300").size == (300, 158)

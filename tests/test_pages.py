@@ -76,7 +76,7 @@ def test_index_names_the_article_and_links_downloads(client):
     assert links == [
         f"api/collections/{collection}/items{query}"
         for collection in ("energy", "routes") for query in ("", "?f=csv", "?f=kml", "?f=gpkg")
-    ] + ["api/download.gpkg"]
+    ] + ["api/download.gpkg", "image.png", "image.svg"]  # the last two: the share dialog's
     assert all(client.get("/" + link).status_code == 200 for link in links)
     [article] = [a for t, a in tags if t == "a" and a.get("href") == "https://example.org/article"]
     assert article["rel"] == "noopener noreferrer"

@@ -117,16 +117,6 @@ def parse_view_state(args: Mapping[str, Sequence[str]], catalogue: Catalogue,
     if lang is not None and lang not in LANGUAGES:
         raise refuse(N_("lang={value} must be one of {valid}"), value=repr(lang),
                      valid=", ".join(LANGUAGES))
-    view = None
-    if "view" in single:
-        try:
-            view = check_view(single["view"]) if single["view"] else None
-        except BadParameter:
-            view = None
-        if view is None:
-            raise refuse(N_("view={value} must be <zoom>/<lat>/<lon>: a zoom from 0 to 19, "
-                            "a latitude from -90 to 90 and a longitude from -180 to 180"),
-                         value=repr(single["view"]))
     return ViewState(layers=layers, feature=feature,
                      controls=_switch(single, "controls", refuse),
                      legend=_switch(single, "legend", refuse),
@@ -134,7 +124,7 @@ def parse_view_state(args: Mapping[str, Sequence[str]], catalogue: Catalogue,
                                  valid["groups"], refuse),
                      status=_ids(single, "status", N_("unknown status {value} in status="),
                                  valid["status"], refuse),
-                     lang=lang, view=view)
+                     lang=lang, view=_view(single, refuse))
 
 
 def parse_picture_request(args: Mapping[str, Sequence[str]], catalogue: Catalogue,
@@ -163,6 +153,21 @@ def _ids(single: Mapping[str, str], name: str, unknown: str, valid: Sequence[str
         if found not in valid:
             raise refuse(unknown, value=repr(found))
     return ids
+
+
+def _view(single: Mapping[str, str], refuse) -> tuple[int, float, float] | None:
+    """`view=<zoom>/<lat>/<lon>`, the fragment's rules as a parameter; absent: None."""
+    if "view" not in single:
+        return None
+    try:
+        view = check_view(single["view"])
+    except BadParameter:
+        view = None
+    if view is None:  # also an empty view=
+        raise refuse(N_("view={value} must be <zoom>/<lat>/<lon>: a zoom from 0 to 19, "
+                        "a latitude from -90 to 90 and a longitude from -180 to 180"),
+                     value=repr(single["view"]))
+    return view
 
 
 def _switch(single: Mapping[str, str], name: str, refuse) -> bool:

@@ -8,8 +8,10 @@ from typing import Any
 
 
 def is_web_url(value: Any) -> bool:
-    """Only http(s) URLs become links anywhere in the app."""
-    return isinstance(value, str) and re.match(r"^https?://[^\s]+$", value) is not None
+    """Only http(s) URLs become links anywhere in the app; written as URIs (RFC 3986:
+    ASCII, other characters percent-encoded), as the API's schema declares them."""
+    return (isinstance(value, str) and value.isascii()
+            and re.match(r"^https?://[^\s]+$", value) is not None)
 
 
 def nonempty_str(value: Any) -> bool:

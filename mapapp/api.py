@@ -14,8 +14,9 @@ from flask import Blueprint, Response, current_app, request
 from werkzeug.http import http_date
 
 from mapapp.catalogue import Catalogue
+from mapapp.dataschema import SCHEMAS, schema_bytes
 from mapapp.downloads import Download
-from mapapp.errors import single_values
+from mapapp.errors import NotFound, single_values
 from mapapp.fastpath import REVALIDATE, ready
 from mapapp.features import (
     F_JSON,
@@ -150,6 +151,15 @@ def item(collection_id: str, feature_id: str) -> Response:
     collection = current_state().catalogue.collection(collection_id)
     feature = collection.feature(feature_id)
     return _json(item_document(collection, feature, base_url()), GEOJSON)
+
+
+@bp.get("/schemas/<schema_name>")
+def data_schema(schema_name: str) -> Response:
+    """The schema of a data file as shipped: what a file must be before it is loaded."""
+    json_only()
+    if schema_name not in SCHEMAS:
+        raise NotFound(f"no schema {schema_name!r}; valid names: {', '.join(SCHEMAS)}")
+    return ready(Response(schema_bytes(schema_name), content_type=JSON_SCHEMA), REVALIDATE)
 
 
 @bp.get("/download.gpkg")

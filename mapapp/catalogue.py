@@ -8,7 +8,10 @@ listing all of them; nothing half-loaded is ever returned.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +20,7 @@ import geopandas
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
+from mapapp.dataschema import SchemaReport, check_schema, without_explained
 from mapapp.errors import NotFound
 from mapapp.problems import DataError, Problem
 from mapapp.translated import shared_names
@@ -85,75 +89,162 @@ class Catalogue:
         raise NotFound(f"no feature {feature_id!r}")
 
 
-def _read_json(path: Path, problems: list[Problem]) -> Any:
-    """Parse one file, turning every way it can be unreadable into a Problem."""
+class _NotJson(ValueError):
+    """A number JSON has no way to write (NaN, Infinity, or one that overflows to it)."""
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise _NotJson(f"{text} is too large for a JSON number")
+    return number
+
+
+def _not_json(text: str) -> Any:
+    raise _NotJson(f"{text} is not a JSON value")
+
+
+def _read_json(path: Path, problems: list[Problem], loaded: dict[str, bytes]) -> Any:
+    """Parse one file, turning every way it can be unreadable into a Problem. The bytes
+    read are kept in `loaded`: the data version is their hash, never a second read's."""
     name = path.name
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
         problems.append(Problem(name, "file not found"))
         return None
+    except OSError as error:
+        problems.append(Problem(name, f"cannot be read: {error.strerror or error}"))
+        return None
+    loaded[name] = raw
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         problems.append(Problem(name, f"not UTF-8: byte {error.start} is {raw[error.start]:#04x}"))
         return None
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=_not_json, parse_float=_finite)
     except json.JSONDecodeError as error:
         problems.append(Problem(
             name, f"invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}"))
-        return None
+    except _NotJson as error:
+        problems.append(Problem(name, f"invalid JSON: {error}"))
+    except RecursionError:
+        problems.append(Problem(name, "invalid JSON: nested too deeply"))
+    return None
 
 
-def _entries(document: Any, key: str, file: str, problems: list[Problem]) -> list[Any]:
-    if not isinstance(document, dict) or not isinstance(document.get(key), list):
+def _entries(document: Any, key: str, file: str, problems: list[Problem],
+             report: SchemaReport) -> list[Any]:
+    """The list under `key`, or [] when the schema (or the file) already refused it."""
+    if isinstance(document, dict) and isinstance(document.get(key), list):
+        return document[key]
+    if document is not None and not report.problems:
         problems.append(Problem(file, f"must be an object with a {key!r} list", field=key))
+    return []
+
+
+def _checked(name: str, document: Any, file: str, found: list[Problem]) -> SchemaReport:
+    """The schema's findings for a parsed file (none for a file that did not parse),
+    added to `found`, the schema's list, merged with the rules' at the end."""
+    report = check_schema(name, document, file) if document is not None else SchemaReport((), ())
+    found += report.problems
+    return report
+
+
+def _safely(rule: Callable[..., list[Problem]], *args: Any) -> list[Problem]:
+    """A rule of mapapp.validation on a value the schema refused: its message says why
+    better than the schema's, but it was written for the right types and may fail on
+    others; then the schema's line alone reports the value."""
+    try:
+        return rule(*args)
+    except Exception:  # the schema has already refused this value
         return []
-    return document[key]
 
 
-def _load_sources(data_dir: Path, problems: list[Problem]) -> dict[str, dict[str, Any]]:
-    entries = _entries(_read_json(data_dir / SOURCES_FILE, problems), "sources",
-                       SOURCES_FILE, problems)
+def _load_sources(data_dir: Path, problems: list[Problem], schema_problems: list[Problem],
+                  loaded: dict[str, bytes]) -> tuple[dict[str, dict[str, Any]], set[str]]:
+    """The valid sources by id, and every id sources.json names: a citation of a
+    refused source is not reported again as a citation of an unknown one."""
+    document = _read_json(data_dir / SOURCES_FILE, problems, loaded)
+    report = _checked("sources", document, SOURCES_FILE, schema_problems)
     sources: dict[str, dict[str, Any]] = {}
-    for index, entry in enumerate(entries):
+    named: set[str] = set()
+    for index, entry in enumerate(_entries(document, "sources", SOURCES_FILE, problems, report)):
+        if isinstance(entry, dict) and isinstance(entry.get("id"), str):
+            named.add(entry["id"])
+        if report.refuses("sources", index):
+            problems += _safely(check_source, entry, SOURCES_FILE, index)
+            continue
         found = check_source(entry, SOURCES_FILE, index)
         problems += found
         if not found:
             sources[entry["id"]] = entry
-    return sources
+    return sources, named
 
 
-def _check_gdal_reads(path: Path, features: list[dict[str, Any]]) -> list[Problem]:
-    """GIS clients read the file through GDAL: load it with geopandas and make sure
-    GDAL sees the same features, in the same order, as the JSON does."""
+def _check_gdal_reads(name: str, raw: bytes, features: list[dict[str, Any]]) -> list[Problem]:
+    """GIS clients read the file through GDAL: load the same bytes with geopandas and
+    make sure GDAL sees the same features, in the same order, as the JSON does."""
     try:
-        frame = geopandas.read_file(path, engine="pyogrio")
+        frame = geopandas.read_file(io.BytesIO(raw), engine="pyogrio")
     except Exception as error:  # GDAL's errors are many; any of them refuses the file
-        return [Problem(path.name, f"GDAL cannot read the file: {error}")]
+        return [Problem(name, f"GDAL cannot read the file: {error}")]
     expected = [feature["id"] for feature in features]
     seen = frame["id"].tolist() if "id" in frame.columns else []
     if seen != expected:
-        return [Problem(path.name, f"GDAL reads {len(frame)} features with ids {seen[:3]}…, "
-                                   f"the JSON has {len(expected)} with ids {expected[:3]}…")]
+        return [Problem(name, f"GDAL reads {len(frame)} features with ids {seen[:3]}…, "
+                              f"the JSON has {len(expected)} with ids {expected[:3]}…")]
     return []
 
 
+def _load_collection(data_dir: Path, entry: dict[str, Any], source_ids: set[str],
+                     problems: list[Problem], schema_problems: list[Problem],
+                     loaded: dict[str, bytes]) -> Collection | None:
+    """One collection file: read once, the schema, then the rules, then GDAL's view."""
+    path = data_dir / entry["file"]
+    if not path.is_file():
+        problems.append(Problem(entry["file"], f"catalogue entry {entry['id']!r} "
+                                               "points to a file that does not exist"))
+        return None
+    document = _read_json(path, problems, loaded)
+    if document is None:
+        return None
+    rules = (document, entry["file"], entry["style"], source_ids)
+    if _checked("collection", document, entry["file"], schema_problems).problems:
+        problems += _safely(check_feature_collection, *rules)
+        return None
+    found = check_feature_collection(*rules)
+    problems += found
+    if found:
+        return None
+    problems += _check_gdal_reads(entry["file"], loaded[path.name], document["features"])
+    return _collection(entry, document["features"])
+
+
 def load_catalogue(data_dir: str | Path) -> Catalogue:
-    """Read and validate every file of `data_dir`; raise DataError with all problems."""
+    """Read and validate every file of `data_dir`; raise DataError with all problems.
+    Each file is read once: the version is the hash of exactly the bytes checked."""
     data_dir = Path(data_dir)
     problems: list[Problem] = []
+    loaded: dict[str, bytes] = {}
     if not data_dir.is_dir():
         raise DataError([Problem(str(data_dir), "data folder not found")])
-    sources = _load_sources(data_dir, problems)
-    listing = _read_json(data_dir / CATALOGUE_FILE, problems)
-    entries = _entries(listing, "collections", CATALOGUE_FILE, problems)
-    problems += check_catalogue_dates(listing, CATALOGUE_FILE)
+    schema_problems: list[Problem] = []
+    sources, source_ids = _load_sources(data_dir, problems, schema_problems, loaded)
+    listing = _read_json(data_dir / CATALOGUE_FILE, problems, loaded)
+    report = _checked("catalogue", listing, CATALOGUE_FILE, schema_problems)
+    entries = _entries(listing, "collections", CATALOGUE_FILE, problems, report)
+    problems += _safely(check_catalogue_dates, listing, CATALOGUE_FILE)
     collections: list[Collection] = []
     owner: dict[str, str] = {}
     listed_files: set[str] = set()
     for index, entry in enumerate(entries):
+        if isinstance(entry, dict) and isinstance(entry.get("file"), str):
+            listed_files.add(entry["file"])  # refused or not, the file has its entry
+        if report.refuses("collections", index):
+            problems += _safely(check_catalogue_entry, entry, CATALOGUE_FILE, index)
+            continue
         entry_problems = check_catalogue_entry(entry, CATALOGUE_FILE, index)
         problems += entry_problems
         if entry_problems:
@@ -162,34 +253,25 @@ def load_catalogue(data_dir: str | Path) -> Catalogue:
             problems.append(Problem(CATALOGUE_FILE, f"collection {entry['id']!r} listed twice",
                                     field="id"))
             continue
-        listed_files.add(entry["file"])
-        path = data_dir / entry["file"]
-        if not path.is_file():
-            problems.append(Problem(entry["file"], f"catalogue entry {entry['id']!r} "
-                                                   "points to a file that does not exist"))
+        collection = _load_collection(data_dir, entry, source_ids, problems, schema_problems,
+                                      loaded)
+        if collection is None:
             continue
-        document = _read_json(path, problems)
-        if document is None:
-            continue
-        found = check_feature_collection(document, entry["file"], entry["style"], set(sources))
-        problems += found
-        if found:
-            continue
-        problems += _check_gdal_reads(path, document["features"])
-        for feature in document["features"]:
+        for feature in collection.features:
             if feature["id"] in owner:
                 problems.append(Problem(entry["file"], f"id already used in {owner[feature['id']]}",
                                         feature["id"], "id"))
             owner[feature["id"]] = entry["file"]
-        collections.append(_collection(entry, document["features"]))
+        collections.append(collection)
     for path in sorted(data_dir.glob("*.geojson")):
         if path.name not in listed_files:
             problems.append(Problem(path.name, f"no entry in {CATALOGUE_FILE} for this file"))
     problems += shared_names((c.file, f) for c in collections for f in c.features)
+    problems += without_explained(schema_problems, problems)
     if problems:
         raise DataError(problems)
     collections.sort(key=lambda c: c.order)
-    return Catalogue(tuple(collections), sources, _version(data_dir, listed_files),
+    return Catalogue(tuple(collections), sources, _version(loaded),
                      data_as_of=listing["data_as_of"], checked_on=listing["checked_on"])
 
 
@@ -202,9 +284,10 @@ def _collection(entry: dict[str, Any], features: list[dict[str, Any]]) -> Collec
     )
 
 
-def _version(data_dir: Path, files: set[str]) -> str:
-    """A digest of every data file: the data version that keys built pages and ETags."""
+def _version(loaded: dict[str, bytes]) -> str:
+    """A digest of the bytes of every data file loaded: the data version that keys
+    built pages and ETags, true to what was checked even if a file changes meanwhile."""
     digest = hashlib.sha256()
-    for name in sorted({CATALOGUE_FILE, SOURCES_FILE, *files}):
-        digest.update(name.encode() + b"\0" + (data_dir / name).read_bytes() + b"\0")
+    for name in sorted(loaded):
+        digest.update(name.encode() + b"\0" + loaded[name] + b"\0")
     return digest.hexdigest()[:16]

@@ -27,6 +27,10 @@ def check(args: argparse.Namespace) -> int:
     except DataError as error:
         print(error.report(), file=sys.stderr)
         return 1
+    except Exception as error:  # a bug of the checks, never a traceback for the data's author
+        print(f"mapapp check: internal error while checking {data_dir}: "
+              f"{type(error).__name__}: {error}", file=sys.stderr)
+        return 2
     problems = [p for source_id, path in args.source_text
                 for p in check_quotes(catalogue, source_id, path)]
     if problems:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from mapapp.catalogue import Catalogue
+from mapapp.dataschema import SCHEMAS
 from mapapp.downloads import FORMATS
 from mapapp.features import (
     CRS84,
@@ -66,6 +67,10 @@ def parameters(catalogue: Catalogue) -> dict[str, Any]:
                          "description": "A collection id.",
                          "schema": {"type": "string",
                                     "enum": [c.id for c in catalogue.collections]}},
+        "schemaName": {"name": "schemaName", "in": "path", "required": True,
+                       "description": "A data file's schema: a collection file, catalogue.json "
+                                      "or sources.json.",
+                       "schema": {"type": "string", "enum": list(SCHEMAS)}},
         "featureId": {"name": "featureId", "in": "path", "required": True,
                       "description": "A feature id (lowercase words joined by hyphens).",
                       "schema": {"type": "string", "pattern": ID_PATTERN.pattern},
@@ -250,6 +255,11 @@ def paths() -> dict[str, Any]:
             "getFeature", "One feature, with links to its collection.",
             ["collectionId", "featureId", "crs", "f"],
             _json("The feature.", "feature", GEOJSON), not_found=True),
+        "/api/schemas/{schemaName}": _operation(
+            "getDataSchema", "The JSON Schema (draft 2020-12) of a data file, which every "
+            "load of the data checks before its rules.", ["schemaName", "f"],
+            {"description": "The JSON Schema.",
+             "content": {JSON_SCHEMA: {"schema": {"type": "object"}}}}, not_found=True),
         "/api/download.gpkg": _operation(
             "getCatalogueGeoPackage", "Every collection as a layer of one GeoPackage.", [],
             {"description": "The GeoPackage (attachment).",

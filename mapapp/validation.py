@@ -273,7 +273,7 @@ def check_properties(
     color_by = style.get("color_by")
     if isinstance(color_by, dict):
         key, values = color_by.get("property"), color_by.get("values", {})
-        if props.get(key) not in values:
+        if not (isinstance(props.get(key), str) and props[key] in values):
             yield key, f"{props.get(key)!r} is not one of {', '.join(values)}"
     if "year" in props and not (isinstance(props["year"], int)
                                 and not isinstance(props["year"], bool)

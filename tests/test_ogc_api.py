@@ -356,13 +356,13 @@ def test_openapi_is_valid_and_names_every_collection(real_client):
 
 def test_openapi_describes_every_api_route_and_its_errors(app):
     document = app.test_client().get("/api/openapi").get_json()
-    routes = {re.sub(r"<(\w+)_id>", lambda m: "{" + m[1] + "Id}", rule.rule)
+    routes = {re.sub(r"<(\w+)_(id|name)>", lambda m: "{" + m[1] + m[2].title() + "}", rule.rule)
               for rule in app.url_map.iter_rules() if rule.rule.startswith("/api")}
     assert routes - {"/api/"} == set(document["paths"])
     for path, item in document["paths"].items():
         answers = item["get"]["responses"]
         assert "400" in answers, path
-        assert ("404" in answers) == ("{collectionId}" in path), path
+        assert ("404" in answers) == ("{collectionId}" in path or "{schemaName}" in path), path
 
 
 def test_next_links_keep_unusual_values_readable(real_client):

@@ -83,10 +83,17 @@ def build_state(app: Flask, tiles: Tiles, previous: AppState | None = None) -> A
 
 
 def reload_data(app: Flask) -> AppState:
-    """Load the data folder again and swap the new state in whole, in one assignment;
-    on any problem raise (DataError) and keep serving the old state."""
+    """Load the data folder again and swap the new state in whole, in one assignment.
+    On any failure (DataError for refused data, or anything else) raise and keep the
+    old state whole, with the page globals the building had already replaced."""
     previous = app.extensions["mapapp"]
-    state = build_state(app, previous.tiles, previous)
+    saved_globals = dict(app.jinja_env.globals)
+    try:
+        state = build_state(app, previous.tiles, previous)
+    except BaseException:
+        app.jinja_env.globals.clear()
+        app.jinja_env.globals.update(saved_globals)
+        raise
     app.extensions["mapapp"] = state
     return state
 

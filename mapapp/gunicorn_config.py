@@ -22,15 +22,20 @@ keepalive = 5
 
 
 def on_reload(server) -> None:  # gunicorn hook, in the master, before new workers fork
+    """Build the new data whole; on any failure (refused data or a bug while building
+    it) log it and keep the old data: an exception here would stop the master."""
     from mapapp import reload_data
     from mapapp.problems import DataError
 
     app = server.app.wsgi().flask  # the ASGI app gunicorn loaded wraps the Flask app
+    version = app.extensions["mapapp"].catalogue.version
     try:
         state = reload_data(app)
-    except (DataError, ValueError, OSError) as error:
-        server.log.error("data reload refused; still serving version %s\n%s",
-                         app.extensions["mapapp"].catalogue.version, error)
+    except DataError as error:
+        server.log.error("data reload refused; still serving version %s\n%s", version, error)
+        return
+    except Exception:
+        server.log.exception("data reload failed; still serving version %s", version)
         return
     server.log.info("data reloaded: version %s, %d features",
                     state.catalogue.version, state.catalogue.feature_count)

@@ -92,15 +92,20 @@ def free_port(host: str = "127.0.0.1") -> int:
         return sock.getsockname()[1]
 
 
-def start_server(data_dir: Path,
-                 env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
-    """`mapapp serve` (gunicorn with the Procfile's settings) on a free loopback port.
+def start_server(data_dir: Path, env: dict[str, str] | None = None,
+                 config: str | None = None) -> tuple[subprocess.Popen, str]:
+    """`mapapp serve` (gunicorn with the Procfile's settings) on a free loopback port;
+    with `config`, gunicorn itself with that config module instead.
     Its output goes to a temporary file (a pipe nobody reads could block it)."""
     host = "127.0.0.1"
     port = free_port(host)
     log = tempfile.TemporaryFile()  # noqa: SIM115 (closed by stop_server)
+    command = [sys.executable, "-m", "mapapp.cli", "serve", "--host", host, "--port", str(port)]
+    if config is not None:
+        command = [sys.executable, "-m", "gunicorn", "--config", f"python:{config}",
+                   "--bind", f"{host}:{port}", "mapapp.asgi:create_asgi_app()"]
     process = subprocess.Popen(
-        [sys.executable, "-m", "mapapp.cli", "serve", "--host", host, "--port", str(port)],
+        command,
         env={**os.environ, "MAPAPP_DATA_DIR": str(data_dir), **(env or {})},
         stdout=log, stderr=subprocess.STDOUT,
     )

@@ -87,3 +87,39 @@ def test_hup_swaps_the_data_whole(real_data_copy: Path):
         assert json.loads(get(base + "/healthz")[1])["status"] == "ok"
     finally:
         stop_server(process)
+
+
+def test_no_reload_failure_stops_the_server(real_data_copy: Path):
+    """Mistyped data is refused by the schema, and a bug while building the new data is
+    logged: either way the master lives on and the old data keeps serving."""
+    process, base = start_server(real_data_copy, config="tests.reload_fault_config")
+    try:
+        old = wind_farm_name(base)
+        sources = real_data_copy / "sources.json"
+        good_sources = sources.read_bytes()
+        document = json.loads(good_sources)
+        document["sources"][0]["date"] = 20240702
+        sources.write_text(json.dumps(document), encoding="utf-8")
+        os.kill(process.pid, signal.SIGHUP)
+        wait_until(lambda: "data reload refused" in server_output(process))
+        assert "sources.json: field 'sources[0].date': must be a string" in \
+            server_output(process)
+
+        sources.write_bytes(good_sources)
+        rename_wind_farm(real_data_copy, "Zhanatas wind farm (never served)")
+        (real_data_copy / "FAIL_BUILD").touch()
+        os.kill(process.pid, signal.SIGHUP)
+        wait_until(lambda: "data reload failed" in server_output(process))
+        assert "RuntimeError: a bug while building the pages" in server_output(process)
+        time.sleep(1)
+        assert process.poll() is None
+        assert wind_farm_name(base) == old
+        status, page = get(base + "/")
+        assert status == 200 and "never served" not in page.decode()
+
+        (real_data_copy / "FAIL_BUILD").unlink()
+        rename_wind_farm(real_data_copy, "Zhanatas wind farm (reloaded)")
+        os.kill(process.pid, signal.SIGHUP)
+        wait_until(lambda: wind_farm_name(base) == "Zhanatas wind farm (reloaded)")
+    finally:
+        stop_server(process)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from mapapp import api, web
@@ -14,7 +14,7 @@ from mapapp.assets import load_static_assets
 from mapapp.catalogue import load_catalogue
 from mapapp.downloads import Downloads
 from mapapp.errors import AppError, error_body
-from mapapp.fastpath import FastPath
+from mapapp.fastpath import READY_HEADER, USES_HOST, FastPath
 from mapapp.i18n import LANGUAGES, negotiate, translate
 from mapapp.mapbuild import Tiles
 from mapapp.openapi import openapi_document
@@ -53,6 +53,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     def secure(response: Response) -> Response:
         for name, value in security.for_path(request.path):
             response.headers[name] = value
+        if READY_HEADER in response.headers and g.get("mapapp_uses_host"):
+            response.headers[READY_HEADER] = USES_HOST  # its links name the Host
         return response
 
     return app

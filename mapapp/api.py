@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, g, request
 from werkzeug.http import http_date
 
 from mapapp.catalogue import Catalogue
@@ -71,9 +71,13 @@ def json_only() -> None:
 
 
 def base_url() -> str:
-    """The public URL of the site, ending in '/': the setting, else the request's."""
+    """The public URL of the site, ending in '/': the setting, else the request's (then
+    the answer depends on the Host, and the fast path keys it by the Host too)."""
     configured = current_app.config["MAPAPP_PUBLIC_URL"]
-    return configured.rstrip("/") + "/" if configured else request.host_url
+    if configured:
+        return configured.rstrip("/") + "/"
+    g.mapapp_uses_host = True
+    return request.host_url
 
 
 def _json(document: Any, media_type: str = "application/json") -> Response:

@@ -17,6 +17,7 @@ fast path inside it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -24,7 +25,7 @@ from a2wsgi import WSGIMiddleware
 from flask import Flask
 
 from mapapp.errors import error_body
-from mapapp.fastpath import FastPath, UrlKey
+from mapapp.fastpath import FastPath, UrlKey, resolved_language
 from mapapp.security import SecurityHeaders
 
 Scope = MutableMapping[str, Any]
@@ -38,6 +39,7 @@ MAX_HEADERS = 100
 FLASK_THREADS = 8
 PICTURE_PATHS = ("/image.",)  # drawn for seconds: kept out of Flask's pool
 PICTURE_THREADS = 2
+FIRST_RENDER_WAIT = 1.0  # seconds a request waits for another's first render of its URL
 MAX_REMEMBERED_URLS = 4096
 
 
@@ -51,7 +53,7 @@ class ReadyBytesApp:
         self.to_flask = WSGIMiddleware(flask_app, workers=threads)  # type: ignore[arg-type]
         self.to_painter = WSGIMiddleware(flask_app,  # type: ignore[arg-type]
                                          workers=PICTURE_THREADS)
-        self.in_flight: dict[UrlKey, asyncio.Event] = {}  # first requests now in Flask
+        self.in_flight: dict[tuple[UrlKey, str], asyncio.Event] = {}  # first renders
         self.not_ready: set[UrlKey] = set()  # URLs whose answers are never kept
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -69,20 +71,24 @@ class ReadyBytesApp:
         key = url_key(scope, headers)
         if await self._answer_ready(scope, send, key, headers):
             return
-        first = self.in_flight.get(key)
-        if first is not None:  # the same URL is in Flask now: its answer may be kept
-            await first.wait()
+        # one render per URL and language at a time; others wait for it, but only briefly:
+        # the first may be held by a client that never reads its answer
+        flight_key = (key, resolved_language(headers.get("accept-language", "")))
+        first = self.in_flight.get(flight_key)
+        if first is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(first.wait(), FIRST_RENDER_WAIT)
             if await self._answer_ready(scope, send, key, headers):
                 return
         flask = self.to_painter if scope["path"].startswith(PICTURE_PATHS) else self.to_flask
         if key in self.not_ready or first is not None:
             await flask(scope, receive, send)
             return
-        self.in_flight[key] = flight = asyncio.Event()
+        self.in_flight[flight_key] = flight = asyncio.Event()
         try:
             await flask(scope, receive, send)
         finally:
-            del self.in_flight[key]
+            del self.in_flight[flight_key]
             flight.set()
         if self.fastpath.find(key, lambda name: headers.get(name, "")) is None:
             if len(self.not_ready) >= MAX_REMEMBERED_URLS:
@@ -126,7 +132,8 @@ def request_headers(scope: Scope) -> dict[str, str]:
 def url_key(scope: Scope, headers: dict[str, str]) -> UrlKey:
     """The fast path's key for this request, equal to the one it computes from the WSGI
     environ a2wsgi builds for the same request (PATH_INFO is UTF-8 read as latin-1)."""
-    return (scope.get("scheme", "http"), headers.get("host", ""),
+    host = headers.get("host") or "{}:{}".format(*scope.get("server") or ("", ""))
+    return (scope.get("scheme", "http"), host,
             scope["path"].encode("utf-8").decode("latin-1"),
             scope["query_string"].decode("ascii"))
 
@@ -138,6 +145,9 @@ def request_problem(scope: Scope) -> tuple[int, str] | None:
         return 414, f"the request target is {target} bytes long; at most {MAX_TARGET_BYTES}"
     if not scope["query_string"].isascii():
         return 400, "the query string has bytes outside ASCII; percent-encode them"
+    if scope.get("http_version") == "1.1" and not any(
+            name.lower() == b"host" for name, _ in scope["headers"]):
+        return 400, "an HTTP/1.1 request needs a Host header (RFC 9112, section 3.2)"
     if len(scope["headers"]) > MAX_HEADERS:
         return 431, f"{len(scope['headers'])} request headers; at most {MAX_HEADERS}"
     for name, value in scope["headers"]:

@@ -16,19 +16,29 @@ from __future__ import annotations
 import functools
 import gzip
 import hashlib
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import brotli
+from cachetools import LRUCache
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
-READY_HEADER = "X-Mapapp-Ready"
+from mapapp.i18n import negotiate
+
+READY_HEADER = "X-Mapapp-Ready"  # its value: USES_HOST, or "1"
+USES_HOST = "host"  # the answer's links name the request's Host
+MAX_BYTES = 16 * 1024 * 1024  # answers kept per worker, all encodings counted
+MAX_URLS = 8192  # URLs whose shape (Host, Vary) is remembered
+ENTRY_OVERHEAD = 2048  # bytes counted for an entry's headers and objects
 COMPRESSIBLE = ("text/", "application/json", "application/geo+json", "application/javascript",
                 "application/vnd.oai.openapi+json", "image/svg+xml")
 MIN_COMPRESS = 256
 
 StartResponse = Callable[..., Any]
-UrlKey = tuple[str, str, str, str]  # scheme, Host, path (WSGI's latin-1 form), query
+UrlKey = tuple[str, str, str, str]  # scheme, host, path (WSGI's latin-1 form), query
 
 
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -82,6 +92,10 @@ class Entry:
     """One URL's answer, in every encoding, with its headers (less the varying ones)."""
 
     variants: dict[str, Variant] = field(default_factory=dict)
+
+    def size(self) -> int:
+        """Bytes it holds, as the cache counts them."""
+        return ENTRY_OVERHEAD + sum(len(v.ok.body) for v in self.variants.values())
 
     @classmethod
     def build(cls, headers: list[tuple[str, str]], body: bytes) -> Entry:
@@ -144,36 +158,63 @@ def etag_matches(header: str, etag: str) -> bool:
     return "*" in tags or etag in tags
 
 
+@dataclass(frozen=True)
+class Shape:
+    """What a URL's answer depends on besides its URL: the Host (when its links use it)
+    and the request headers its `Vary` names."""
+
+    uses_host: bool
+    vary: tuple[str, ...]
+
+
 class FastPath:
-    """Wraps a WSGI app (Flask's `wsgi_app`); keeps at most `max_entries` URLs, for
-    the data version `generation()` names."""
+    """Wraps a WSGI app (Flask's `wsgi_app`); keeps the answers of the data version
+    `generation()` names, at most `max_bytes` of them, the least recently used evicted
+    first, so no run of distinct URLs can fill it for good."""
 
     def __init__(self, app: Callable[..., Iterable[bytes]], generation: Callable[[], str],
-                 max_entries: int = 1024) -> None:
+                 max_bytes: int = MAX_BYTES) -> None:
         self.app = app
         self.generation = generation
         self.current = generation()
-        self.max_entries = max_entries
-        self.varies: dict[UrlKey, tuple[str, ...]] = {}
-        self.entries: dict[tuple[Any, ...], Entry] = {}
+        self.max_bytes = max_bytes
+        self.lock = threading.Lock()  # Flask's threads and the event loop share it
+        self.shapes: LRUCache[tuple[str, str, str], Shape] = LRUCache(MAX_URLS)
+        self.entries: LRUCache[tuple[Any, ...], Entry] = LRUCache(max_bytes,
+                                                                  getsizeof=Entry.size)
 
     def find(self, url_key: UrlKey, header: Callable[[str], str]) -> Entry | None:
         """The entry kept for this URL and the request's values of the headers its
         response varies on (`header` gives a request header's value by lower-case name)."""
-        if self.generation() != self.current:  # the data was reloaded: start afresh
-            self.current = self.generation()
-            self.varies, self.entries = {}, {}
-        vary = self.varies.get(url_key)
-        if vary is None:
+        with self.lock:
+            if self.generation() != self.current:  # the data was reloaded: start afresh
+                self.current = self.generation()
+                self.shapes.clear()
+                self.entries.clear()
+            shape = self.shapes.get(_url(url_key))
+            if shape is None:
+                return None
+            return self.entries.get(_entry_key(url_key, shape, header))
+
+    def keep(self, url_key: UrlKey, shape: Shape, header: Callable[[str], str],
+             headers: list[tuple[str, str]], body: bytes) -> Entry | None:
+        """Build and keep the entry for this answer, unless it could never fit: the
+        room is checked before any compression is spent on it."""
+        if len(body) * 2 + ENTRY_OVERHEAD > self.max_bytes:
             return None
-        return self.entries.get((url_key, *(header(name) for name in vary)))
+        entry = Entry.build(headers, body)
+        with self.lock:
+            self.shapes[_url(url_key)] = shape
+            self.entries[_entry_key(url_key, shape, header)] = entry
+        return entry
 
     def __call__(self, environ: dict[str, Any],
                  start_response: StartResponse) -> Iterable[bytes]:
         if environ["REQUEST_METHOD"] not in ("GET", "HEAD"):
             return self.app(environ, start_response)
-        url_key = (environ["wsgi.url_scheme"], environ.get("HTTP_HOST", ""),
-                   environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""))
+        host = environ.get("HTTP_HOST") or f"{environ['SERVER_NAME']}:{environ['SERVER_PORT']}"
+        url_key = (environ["wsgi.url_scheme"], host, environ.get("PATH_INFO", ""),
+                   environ.get("QUERY_STRING", ""))
         entry = self.find(url_key, lambda name: environ.get(_environ_name(name), ""))
         if entry is not None:
             return entry.respond(environ, start_response)
@@ -194,17 +235,45 @@ class FastPath:
         finally:
             getattr(chunks, "close", lambda: None)()
         headers = captured["headers"]
-        ready = any(k == READY_HEADER for k, _ in headers)
-        if not (ready and captured["status"].startswith("200")):
+        marks = [v for k, v in headers if k == READY_HEADER]
+        entry = None
+        if marks and captured["status"].startswith("200"):
+            vary = tuple(v.strip().lower() for k, value in headers if k.lower() == "vary"
+                         for v in value.split(",") if v.strip())
+            entry = self.keep(url_key, Shape(marks[0] == USES_HOST, vary),
+                              lambda name: environ.get(_environ_name(name), ""), headers, body)
+        if entry is None:
+            headers = [(k, v) for k, v in headers if k != READY_HEADER]
             start_response(captured["status"], headers)
             return [b""] if environ["REQUEST_METHOD"] == "HEAD" else [body]
-        entry = Entry.build(headers, body)
-        vary = tuple(v.strip().lower() for k, value in headers if k.lower() == "vary"
-                     for v in value.split(",") if v.strip())
-        if len(self.entries) < self.max_entries:
-            self.varies[url_key] = vary
-            self.entries[(url_key, *(environ.get(_environ_name(h), "") for h in vary))] = entry
         return entry.respond(environ, start_response)
+
+
+def _url(url_key: UrlKey) -> tuple[str, str, str]:
+    scheme, _, path, query = url_key
+    return scheme, path, query
+
+
+def _entry_key(url_key: UrlKey, shape: Shape, header: Callable[[str], str]) -> tuple[Any, ...]:
+    """The URL, the Host only when the answer's links use it, and each varying header
+    as the answer reads it (Accept-Language as the language it resolves to), so that
+    distinct header strings of one meaning share one entry."""
+    scheme, host, path, query = url_key
+    values = tuple(NORMALISE.get(name, _same)(header(name)) for name in shape.vary)
+    return (scheme, host if shape.uses_host else None, path, query, *values)
+
+
+def _same(value: str) -> str:
+    return value
+
+
+@functools.lru_cache(maxsize=1024)
+def resolved_language(accept_language: str) -> str:
+    """The page language an Accept-Language header resolves to (mapapp.i18n's rule)."""
+    return negotiate(parse_accept_header(accept_language, LanguageAccept))
+
+
+NORMALISE: dict[str, Callable[[str], str]] = {"accept-language": resolved_language}
 
 
 def _environ_name(header: str) -> str:

@@ -106,7 +106,7 @@ def parse_view_state(args: Mapping[str, Sequence[str]], catalogue: Catalogue,
     single = single_values(args, allowed, where, refuse)
     layers = None
     if "layers" in single:
-        layers = tuple(part for part in single["layers"].split(",") if part)
+        layers = _split_ids(single["layers"], "layers", refuse)
         for layer in layers:
             if layer not in valid["layers"]:
                 raise refuse(N_("unknown layer {value} in layers="), value=repr(layer))
@@ -148,7 +148,7 @@ def _ids(single: Mapping[str, str], name: str, unknown: str, valid: Sequence[str
     """A comma-separated list of ids; absent: None (no filter); empty: ()."""
     if name not in single:
         return None
-    ids = tuple(part for part in single[name].split(",") if part)
+    ids = _split_ids(single[name], name, refuse)
     for found in ids:
         if found not in valid:
             raise refuse(unknown, value=repr(found))
@@ -168,6 +168,22 @@ def _view(single: Mapping[str, str], refuse) -> tuple[int, float, float] | None:
                         "a latitude from -90 to 90 and a longitude from -180 to 180"),
                      value=repr(single["view"]))
     return view
+
+
+def _split_ids(value: str, name: str, refuse) -> tuple[str, ...]:
+    """`a,b` to its ids; empty: (). An empty or repeated id is refused, not dropped: each
+    state has one URL, so no run of variants makes the server render a page again."""
+    if not value:
+        return ()
+    ids = tuple(value.split(","))
+    if "" in ids:
+        raise refuse(N_("{name}= has an empty id; separate ids with single commas"),
+                     name=name)
+    for found in ids:
+        if ids.count(found) > 1:
+            raise refuse(N_("{name}= names {value} twice; name each once"), name=name,
+                         value=repr(found))
+    return ids
 
 
 def _switch(single: Mapping[str, str], name: str, refuse) -> bool:

@@ -102,7 +102,7 @@ def test_no_reload_failure_stops_the_server(real_data_copy: Path):
         sources.write_text(json.dumps(document), encoding="utf-8")
         os.kill(process.pid, signal.SIGHUP)
         wait_until(lambda: "data reload refused" in server_output(process))
-        assert "sources.json: field 'sources[0].date': must be a string" in \
+        assert "sources.json: field 'date': source 'xi-2024-article': must be a date" in \
             server_output(process)
 
         sources.write_bytes(good_sources)

@@ -19,6 +19,12 @@ preload_app = True
 graceful_timeout = 20
 timeout = 30
 keepalive = 5
+# connections each worker holds (mapapp.worker; uvicorn's limit_concurrency): one more is
+# answered 503 and closed, and silent ones are closed after the head timeout
+worker_connections = 1000
+# no control socket: nothing here uses it, and by default every instance on a machine
+# would share one path ($XDG_RUNTIME_DIR/gunicorn.ctl)
+control_socket_disable = True
 
 
 def on_reload(server) -> None:  # gunicorn hook, in the master, before new workers fork

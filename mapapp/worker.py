@@ -1,22 +1,35 @@
-"""The gunicorn worker: uvicorn's (event loop, C HTTP parser), with a bound on the
-request head, JSON for requests that are not HTTP, and a drain that keeps the requests
-already on their way when the worker stops.
+"""The gunicorn worker: uvicorn's (event loop, C HTTP parser), with bounds a client
+cannot get around, JSON for requests that are not HTTP, and a drain that keeps the
+requests already on their way when the worker stops.
 
-uvicorn's C parser keeps a request head of any size in memory; here a head over
-MAX_HEAD_BYTES is refused with 431 as it arrives (the app refuses smaller ones over
-gunicorn's own limits, see mapapp.asgi), and a request that does not parse gets the
-same JSON error body as every other error.
+uvicorn's C parser has no bound on a request head and no time limit for reading one.
+Here, per request, even when requests are pipelined on one connection:
+
+- a head over MAX_HEAD_BYTES is refused with 431 as it arrives (the parser is fed in
+  slices of FEED_BYTES and the bytes of the head now being read are counted after each,
+  so it is never held whole in memory); the app refuses smaller ones over gunicorn's
+  own limits (mapapp.asgi);
+- a head not complete HEAD_TIMEOUT_SECONDS after its first byte (or after the
+  connection opened) is answered 408 and closed: silent or trickling clients cannot
+  pile up;
+- a worker holds at most gunicorn's `worker_connections` connections (also uvicorn's
+  `limit_concurrency`); one more is answered 503 and closed at once.
 
 When a worker stops (a `kill -HUP` data reload replaces every worker; SIGTERM stops
-them), uvicorn closes each connection that has no request in progress. A connection
-the worker has just accepted has none yet, although its client has already sent one,
-and closing it resets that request. Here such a connection gets a moment for its
-request to arrive and be answered (with `Connection: close`), as gunicorn's own
-workers answer what they have accepted.
+them), uvicorn closes each connection that has no request in progress. A client may
+have sent a request on it meanwhile (a fresh connection, or a kept-alive one between
+requests), and closing then resets that request. Here such a connection gets a moment
+for its request to arrive and be answered (with `Connection: close`); one that stays
+idle is closed cleanly: our end first (FIN), then the socket once the client has
+closed or after a linger, so no client sees a reset.
+
+This subclasses uvicorn's HttpToolsProtocol, whose internals are not a public API:
+pyproject.toml pins uvicorn and httptools to the versions these tests pass with.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, ClassVar
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -24,12 +37,15 @@ from uvicorn_worker import UvicornWorker
 
 from mapapp.errors import error_body
 
-# How long a just-accepted connection may take to send its request once the worker
-# stops; well under gunicorn's graceful_timeout.
+# How long an idle connection may take to send its request once the worker stops;
+# well under gunicorn's graceful_timeout.
 FIRST_REQUEST_GRACE_SECONDS = 2.0
 MAX_HEAD_BYTES = 64 * 1024
-# After refusing a request, how long to read and drop what the client still sends, so
-# that closing does not reset the connection before the client has read the answer.
+FEED_BYTES = 8 * 1024  # the parser is fed this much at a time: the head count's resolution
+HEAD_TIMEOUT_SECONDS = 10.0
+# After refusing a request or closing an idle one, how long to read and drop what the
+# client still sends, so that closing does not reset the connection before the client
+# has read the answer (or seen our end close).
 LINGER_SECONDS = 2.0
 STRICT_HEADERS = (b"x-content-type-options: nosniff\r\n"
                   b"content-security-policy: default-src 'none'; frame-ancestors 'none'\r\n")
@@ -38,21 +54,75 @@ STRICT_HEADERS = (b"x-content-type-options: nosniff\r\n"
 class DrainingHttpToolsProtocol(HttpToolsProtocol):
     draining = False
     refused = False
-    head_bytes = 0  # bytes received of the request head being read
+    in_head = True  # the next bytes are (part of) a request head
+    head_bytes = 0  # bytes received of the request head being read (to FEED_BYTES)
+    head_timer: asyncio.TimerHandle | None = None
+    pending_error: tuple[int, bytes, str] | None = None  # sent after the pipelined answers
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:  # type: ignore[override]
+        super().connection_made(transport)  # type: ignore[arg-type]
+        limit = self.limit_concurrency
+        if limit is not None and len(self.connections) > limit:
+            self.send_error(503, b"Service Unavailable",
+                            f"this worker holds {limit} connections; try again shortly")
+            return
+        self._arm_head_timer()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel_head_timer()
+        super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
-        if self.refused or self.transport.is_closing():
-            return
-        if self.cycle is None or self.cycle.response_complete:
-            self.head_bytes += len(data)
-            if self.head_bytes > MAX_HEAD_BYTES:
-                self.send_error(431, b"Request Header Fields Too Large",
-                                f"the request head is over {MAX_HEAD_BYTES} bytes")
+        for start in range(0, len(data), FEED_BYTES):
+            if self.refused or self.transport.is_closing():
                 return
-        super().data_received(data)
+            piece = data[start:start + FEED_BYTES]
+            super().data_received(piece)
+            if self.in_head and not self.refused:
+                self.head_bytes += len(piece)
+                if self.head_bytes > MAX_HEAD_BYTES:
+                    self.refuse(431, b"Request Header Fields Too Large",
+                                f"the request head is over {MAX_HEAD_BYTES} bytes")
+                    return
+
+    def on_message_begin(self) -> None:
+        self.in_head, self.head_bytes = True, 0
+        self._arm_head_timer()
+        super().on_message_begin()
+
+    def on_headers_complete(self) -> None:
+        self.in_head, self.head_bytes = False, 0
+        self._cancel_head_timer()
+        super().on_headers_complete()
+        if self.draining and self.cycle is not None:
+            self.cycle.keep_alive = False
+
+    def on_message_complete(self) -> None:
+        self.in_head = True  # what follows is the next request's head
+        super().on_message_complete()
 
     def send_400_response(self, msg: str) -> None:
         self.send_error(400, b"Bad Request", "the request is not valid HTTP/1.1")
+
+    def refuse(self, status: int, reason: bytes, description: str) -> None:
+        """Stop reading and answer with an error once the requests before it on this
+        connection (pipelined) are answered, so every answer stays in its place."""
+        self.refused = True
+        if self.cycle is None or self.cycle.response_complete:
+            self.send_error(status, reason, description)
+        else:
+            self.pending_error = (status, reason, description)
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if self.pending_error is not None and self.cycle.response_complete:
+            error, self.pending_error = self.pending_error, None
+            self.send_error(*error)
+
+    def timeout_keep_alive_handler(self) -> None:
+        if not self.transport.is_closing():
+            self.refused = True
+            self._close_cleanly()
 
     def send_error(self, status: int, reason: bytes, description: str) -> None:
         """Answer and close, before any app code: a JSON body like the app's errors,
@@ -62,28 +132,59 @@ class DrainingHttpToolsProtocol(HttpToolsProtocol):
                              b"content-length: %d\r\nconnection: close\r\n%s\r\n%s"
                              % (status, reason, len(body), STRICT_HEADERS, body))
         self.refused = True
-        if self.transport.can_write_eof():
-            self.transport.write_eof()
-        self.loop.call_later(LINGER_SECONDS, self.transport.close)
+        self._close_cleanly()
 
     def shutdown(self) -> None:
         self.draining = True
-        if self.cycle is None:  # accepted, no request read yet: one may be on its way
+        if self.cycle is None or self.cycle.response_complete:
+            # idle, fresh or kept alive: a request may be on its way
             self.loop.call_later(FIRST_REQUEST_GRACE_SECONDS, self._close_if_idle)
         else:
             super().shutdown()
 
-    def on_headers_complete(self) -> None:
-        self.head_bytes = 0
-        super().on_headers_complete()
-        if self.draining and self.cycle is not None:
-            self.cycle.keep_alive = False
-
     def _close_if_idle(self) -> None:
         if not self.transport.is_closing() and (self.cycle is None
                                                 or self.cycle.response_complete):
+            self.refused = True  # nothing more is read as a request
+            self._close_cleanly()
+
+    def _close_cleanly(self) -> None:
+        """Our end first, then the socket after LINGER_SECONDS (or when the client
+        closes): what arrives meanwhile is dropped, never answered with a reset."""
+        self._cancel_head_timer()
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+        self.loop.call_later(LINGER_SECONDS, self.transport.close)
+
+    def eof_received(self) -> bool | None:
+        if self.refused:
             self.transport.close()
+            return None
+        return super().eof_received()
+
+    def _arm_head_timer(self) -> None:
+        self._cancel_head_timer()
+        self.head_timer = self.loop.call_later(HEAD_TIMEOUT_SECONDS, self._head_timeout)
+
+    def _cancel_head_timer(self) -> None:
+        if self.head_timer is not None:
+            self.head_timer.cancel()
+            self.head_timer = None
+
+    def _head_timeout(self) -> None:
+        self.head_timer = None
+        if self.transport.is_closing() or self.refused or not self.in_head:
+            return
+        self.refuse(408, b"Request Timeout",
+                    f"the request head did not arrive within {HEAD_TIMEOUT_SECONDS:g} s")
 
 
 class Worker(UvicornWorker):
+    """uvicorn's gunicorn worker with the protocol above; gunicorn's `worker_connections`
+    caps the connections each worker holds (as uvicorn's `limit_concurrency`)."""
+
     CONFIG_KWARGS: ClassVar[dict[str, Any]] = {"loop": "auto", "http": DrainingHttpToolsProtocol}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.config.limit_concurrency = self.cfg.worker_connections

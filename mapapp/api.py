@@ -141,7 +141,7 @@ def items(collection_id: str) -> Response:
     matched, page = page_of(collection, query)
     items_url = f"{base_url()}api/collections/{collection.id}/items"
     envelope = items_envelope(collection, query, matched, len(page), items_url,
-                              request.args.to_dict())
+                              request.args.to_dict(), state.catalogue.loaded_at)
     bodies = state.feature_bodies[collection.id]
     body = feature_collection_bytes([bodies[i] for i in page], envelope)
     return ready(Response(body, content_type=GEOJSON), REVALIDATE)

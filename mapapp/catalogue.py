@@ -13,6 +13,7 @@ import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,9 @@ class Catalogue:
     version: str
     data_as_of: str  # the day statuses and facts describe (YYYY-MM-DD)
     checked_on: str  # the day the data was last checked against its sources
+    # when this data was loaded (RFC 3339, UTC): the items' timeStamp, one for every
+    # worker forked from the master that loaded it, so their bodies and ETags agree
+    loaded_at: str = "1970-01-01T00:00:00Z"
 
     def collection(self, collection_id: str) -> Collection:
         for collection in self.collections:
@@ -272,7 +276,8 @@ def load_catalogue(data_dir: str | Path) -> Catalogue:
         raise DataError(problems)
     collections.sort(key=lambda c: c.order)
     return Catalogue(tuple(collections), sources, _version(loaded),
-                     data_as_of=listing["data_as_of"], checked_on=listing["checked_on"])
+                     data_as_of=listing["data_as_of"], checked_on=listing["checked_on"],
+                     loaded_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
 
 
 def _collection(entry: dict[str, Any], features: list[dict[str, Any]]) -> Collection:

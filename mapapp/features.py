@@ -232,12 +232,14 @@ def download_links(items_url: str, title: str, rel: str) -> list[dict[str, str]]
 
 
 def items_envelope(collection: Collection, query: ItemsQuery, matched: int, returned: int,
-                   items_url: str, values: Mapping[str, str]) -> dict[str, Any]:
-    """The members after `features`: counts, the time of the answer, its links."""
+                   items_url: str, values: Mapping[str, str],
+                   time_stamp: str) -> dict[str, Any]:
+    """The members after `features`: counts, the time of the answer (that of its data:
+    the same in every worker, so is the body and its ETag), its links."""
     return {
         "numberMatched": matched,
         "numberReturned": returned,
-        "timeStamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "timeStamp": time_stamp,
         "links": items_links(items_url, values, query, matched, collection.title),
     }
 

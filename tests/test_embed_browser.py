@@ -79,6 +79,29 @@ def test_wrong_view_in_the_fragment_is_named(site, visit):
         "This map URL has a wrong value: latitude 95 in #6/95/70 must be -90 to 90")
 
 
+def test_a_fragment_that_is_not_percent_encoding_is_named(site, visit):
+    page = visit(site.url("/embed#%"), wait=False).page
+    page.wait_for_selector("html[data-map-state=error]")
+    assert "#%" in page.get_by_role("alert").inner_text()
+
+
+def test_embed_js_sizes_only_frames_of_the_map(site, visit, tmp_path):
+    """Another frame of the host page (same origin as the host) posting the map's
+    message is not resized; the map's frame is."""
+    (tmp_path / "other.html").write_text(
+        "<!doctype html><title>Ad</title><script>"
+        "parent.postMessage({mapapp: {height: 1234}}, '*');</script>", encoding="utf-8")
+    host_page(tmp_path, f'<iframe id="map" src="{site.url("/embed")}" title="Map" '
+                        'style="width:800px;height:500px;border:0"></iframe>'
+                        '<iframe id="other" src="other.html" title="Ad"></iframe>', site.base)
+    with static_server(tmp_path) as host:
+        page = visit(f"{host}/host.html", wait=False).page
+        page.frame_locator("#map").locator("html[data-map-state=ready]").wait_for()
+        page.wait_for_function("window.heights.includes(1234) && window.heights.includes(500)")
+        assert page.locator("#map").get_attribute("data-mapapp-height") == "500"
+        assert page.locator("#other").get_attribute("data-mapapp-height") is None
+
+
 def test_restricted_embed_is_refused_by_the_browser(browser, tmp_path):
     process, base = start_server(REAL_DATA, {"MAPAPP_FRAME_ANCESTORS": "http://127.0.0.3:9"})
     try:

@@ -879,6 +879,16 @@
     return [{ zoom, lat, lon }, null];
   }
 
+  /* A fragment such as `#%` is not valid percent-encoding: it is checked as written
+     (and named as a wrong view) instead of throwing before the map is ready. */
+  function decodedFragment(fragment) {
+    try {
+      return decodeURIComponent(fragment);
+    } catch (error) {
+      return fragment;
+    }
+  }
+
   /* The server refuses wrong ids with a 400 page; a static copy of the map has no
      server, so the page checks them too (and the view, which no server sees). */
   function readUrl() {
@@ -887,7 +897,7 @@
     const layers = list("layers");
     const groupList = list("groups");
     const statusList = list("status");
-    let [view, error] = parseView(decodeURIComponent(location.hash.slice(1)));
+    let [view, error] = parseView(decodedFragment(location.hash.slice(1)));
     const unknownLayer = (layers || []).find((id) => !collections.has(id));
     const unknownGroup = (groupList || []).find((id) => !(data.groups || []).some((g) => g.id === id));
     const unknownStatus = (statusList || []).find((id) => !(data.statuses || []).some((s) => s.id === id));

@@ -19,8 +19,8 @@ preload_app = True
 graceful_timeout = 20
 timeout = 30
 keepalive = 5
-# connections each worker holds (mapapp.worker; uvicorn's limit_concurrency): one more is
-# answered 503 and closed, and silent ones are closed after the head timeout
+# connections each worker holds (mapapp.worker): one more closes the oldest with no
+# request being answered, or gets 503 when all are busy
 worker_connections = 1000
 # no control socket: nothing here uses it, and by default every instance on a machine
 # would share one path ($XDG_RUNTIME_DIR/gunicorn.ctl)

@@ -12,8 +12,9 @@ Here, per request, even when requests are pipelined on one connection:
 - a head not complete HEAD_TIMEOUT_SECONDS after its first byte (or after the
   connection opened) is answered 408 and closed: silent or trickling clients cannot
   pile up;
-- a worker holds at most gunicorn's `worker_connections` connections (also uvicorn's
-  `limit_concurrency`); one more is answered 503 and closed at once.
+- a worker holds at most gunicorn's `worker_connections` connections; one more closes
+  the oldest connection that has no request being answered (silent, slow or idle), or,
+  when every one is busy, is answered 503.
 
 When a worker stops (a `kill -HUP` data reload replaces every worker; SIGTERM stops
 them), uvicorn closes each connection that has no request in progress. A client may
@@ -47,6 +48,9 @@ HEAD_TIMEOUT_SECONDS = 10.0
 # client still sends, so that closing does not reset the connection before the client
 # has read the answer (or seen our end close).
 LINGER_SECONDS = 2.0
+# Per event loop (one per worker): the connections with no request being answered, in
+# the order they became so (a dict keeps insertion order).
+IDLE: dict[asyncio.AbstractEventLoop, dict[HttpToolsProtocol, None]] = {}
 STRICT_HEADERS = (b"x-content-type-options: nosniff\r\n"
                   b"content-security-policy: default-src 'none'; frame-ancestors 'none'\r\n")
 
@@ -58,19 +62,42 @@ class DrainingHttpToolsProtocol(HttpToolsProtocol):
     head_bytes = 0  # bytes received of the request head being read (to FEED_BYTES)
     head_timer: asyncio.TimerHandle | None = None
     pending_error: tuple[int, bytes, str] | None = None  # sent after the pipelined answers
+    max_connections = 1000  # the worker sets gunicorn's worker_connections
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:  # type: ignore[override]
         super().connection_made(transport)  # type: ignore[arg-type]
-        limit = self.limit_concurrency
-        if limit is not None and len(self.connections) > limit:
+        limit = self.max_connections
+        if len(self.connections) > limit and not self._evict_idle():
             self.send_error(503, b"Service Unavailable",
                             f"this worker holds {limit} connections; try again shortly")
             return
         self._arm_head_timer()
+        self._set_idle(True)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_head_timer()
+        self._set_idle(False)
         super().connection_lost(exc)
+
+    def _set_idle(self, idle: bool) -> None:
+        """Connections with no request being answered, oldest first: at the cap, the
+        oldest of them makes room for a new one, so silent clients cannot shut out
+        those that send their request."""
+        waiting = IDLE.setdefault(self.loop, {})
+        waiting.pop(self, None)
+        if idle:
+            waiting[self] = None
+
+    def _evict_idle(self) -> bool:
+        waiting = IDLE.get(self.loop, {})
+        oldest = next((other for other in waiting if other is not self), None)
+        if oldest is None:
+            return False
+        oldest._set_idle(False)
+        oldest.refused = True
+        oldest._cancel_head_timer()
+        oldest.transport.close()
+        return True
 
     def data_received(self, data: bytes) -> None:
         for start in range(0, len(data), FEED_BYTES):
@@ -93,6 +120,7 @@ class DrainingHttpToolsProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         self.in_head, self.head_bytes = False, 0
         self._cancel_head_timer()
+        self._set_idle(False)
         super().on_headers_complete()
         if self.draining and self.cycle is not None:
             self.cycle.keep_alive = False
@@ -115,6 +143,8 @@ class DrainingHttpToolsProtocol(HttpToolsProtocol):
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
+        if self.cycle.response_complete and not self.transport.is_closing():
+            self._set_idle(True)  # kept alive, waiting for the next request
         if self.pending_error is not None and self.cycle.response_complete:
             error, self.pending_error = self.pending_error, None
             self.send_error(*error)
@@ -181,10 +211,12 @@ class DrainingHttpToolsProtocol(HttpToolsProtocol):
 
 class Worker(UvicornWorker):
     """uvicorn's gunicorn worker with the protocol above; gunicorn's `worker_connections`
-    caps the connections each worker holds (as uvicorn's `limit_concurrency`)."""
+    caps the connections each worker holds. (uvicorn's own `limit_concurrency` only
+    answers 503 once a head is read, so silent connections would still pile up, and
+    would shut out the clients that send a request.)"""
 
     CONFIG_KWARGS: ClassVar[dict[str, Any]] = {"loop": "auto", "http": DrainingHttpToolsProtocol}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.config.limit_concurrency = self.cfg.worker_connections
+        DrainingHttpToolsProtocol.max_connections = self.cfg.worker_connections

@@ -137,7 +137,11 @@ def test_http_1_1_without_host_is_refused_before_the_app(app):
              "method": "GET", "scheme": "http", "path": "/api/collections",
              "raw_path": b"/api/collections", "query_string": b"", "root_path": "",
              "client": ("127.0.0.1", 40000), "server": ("127.0.0.1", 8000), "headers": []}
-    asyncio.run(front(scope, receive, send))
+    client = AsgiClient(front)  # its own loop: the browser tests may run one in this thread
+    try:
+        client.run(front(scope, receive, send))
+    finally:
+        client.close()
     assert messages[0]["status"] == 400
     assert b"needs a Host header" in messages[1]["body"]
     assert len(app.wsgi_app.entries) == 0

@@ -1,7 +1,10 @@
-"""The iframe code a newsroom pastes, and the oEmbed answer that carries the same code.
+"""The code a newsroom pastes, and the oEmbed answer that carries the same code.
 
-The share dialog builds the same code in the browser (`iframeCode` in share.js); a
-browser test holds the two to the same output.
+One block: a responsive wrapper holding the iframe, then the host-page helper (embed.js).
+The wrapper alone shows the whole map (a CMS often strips scripts); the helper installs
+itself once, so pasting the block twice is harmless. The share dialog builds the same
+code in the browser (`iframeCode` in share.js); a browser test holds the two to the same
+output.
 """
 
 from __future__ import annotations
@@ -73,16 +76,18 @@ def picture_query(state: ViewState, lang: str, width: int = PICTURE_WIDTH) -> st
     return query
 
 
-def iframe_code(src: str, title: str, *, height: int | None = None, ratio: str = "16/9",
-                max_width: int | None = None) -> str:
+def iframe_code(src: str, title: str, script: str, *, height: int | None = None,
+                ratio: str = "16/9", max_width: int | None = None) -> str:
     """A responsive wrapper (full width, at most `max_width`; a fixed `height` or an
-    aspect `ratio`) holding the iframe: titled, lazy, allowed to go full screen."""
+    aspect `ratio`) holding the iframe (titled, lazy, allowed to go full screen), then
+    the helper `script` (the URL of embed.js) that lets a too low frame grow."""
     wrapper = "position:relative;width:100%"
     if max_width:
         wrapper += f";max-width:{max_width}px"
     wrapper += f";height:{height}px" if height else f";aspect-ratio:{ratio}"
-    return (f'<div style="{wrapper}"><iframe src="{escape(src)}" title="{escape(title)}" '
-            f'loading="lazy" allowfullscreen style="{IFRAME_STYLE}"></iframe></div>')
+    return (f'<div data-mapapp-embed style="{wrapper}"><iframe src="{escape(src)}" '
+            f'title="{escape(title)}" loading="lazy" allowfullscreen style="{IFRAME_STYLE}">'
+            f'</iframe></div><script src="{escape(script)}" async></script>')
 
 
 class FormatNotImplemented(BadParameter):
@@ -147,7 +152,7 @@ def oembed_response(request: OEmbedRequest, base: str, catalogue: Catalogue,
     return {
         "version": "1.0", "type": "rich", "title": title,
         "provider_name": SITE_TITLE, "provider_url": base,
-        "html": iframe_code(src, title, height=height, max_width=width),
+        "html": iframe_code(src, title, f"{base}embed.js", height=height, max_width=width),
         "width": width, "height": height,
         "thumbnail_url": base + "image.png" + picture_query(
             replace(state, view=view), state.lang or "en", thumbnail),

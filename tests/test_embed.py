@@ -135,10 +135,12 @@ def test_oembed_answers_rich_iframe_code(client):
         "version": "1.0", "type": "rich", "title": title,
         "provider_name": "China–Kazakhstan cooperation map",
         "provider_url": "http://localhost/", "width": 800, "height": 450,
-        "html": '<div style="position:relative;width:100%;max-width:800px;height:450px">'
+        "html": '<div data-mapapp-embed '
+                'style="position:relative;width:100%;max-width:800px;height:450px">'
                 '<iframe src="http://localhost/embed?layers=routes&amp;feature=oil-line#6/45/70" '
                 f'title="{title.replace(chr(39), "&#x27;")}" loading="lazy" allowfullscreen '
-                'style="position:absolute;inset:0;width:100%;height:100%;border:0"></iframe></div>',
+                'style="position:absolute;inset:0;width:100%;height:100%;border:0"></iframe></div>'
+                '<script src="http://localhost/embed.js" async></script>',
         "thumbnail_url": "http://localhost/image.png?layers=routes&feature=oil-line&lang=en"
                          "&view=6/45/70",
         "thumbnail_width": 1200, "thumbnail_height": 630,

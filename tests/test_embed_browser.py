@@ -20,11 +20,11 @@ EMBED_QUERY = "/embed?layers=pipelines,rail-routes&feature=zhanatas-wind-farm#6/
 
 
 def host_page(directory: Path, body: str, map_origin: str) -> None:
-    """A newsroom page: records the map's height messages and loads /embed.js."""
+    """A newsroom page: records the map's size messages and loads /embed.js."""
     (directory / "host.html").write_text(
         "<!doctype html><html><head><title>Host</title></head><body><h1>News</h1>"
         f"{body}<script>window.heights = []; addEventListener('message', (e) => {{"
-        " if (e.data && e.data.mapapp) window.heights.push(e.data.mapapp.height); });</script>"
+        " if (e.data && e.data.mapapp) window.heights.push(e.data.mapapp.minHeight); });</script>"
         f'<script src="{map_origin}/embed.js"></script></body></html>', encoding="utf-8")
 
 
@@ -50,8 +50,9 @@ def test_embed_in_a_page_of_another_origin(site, visit, tmp_path):
         frame.get_by_role("checkbox", name="Oil and gas pipelines").uncheck()
         assert frame_layers(frame) == {"rail-routes", "zhanatas-wind-farm"}
         page.wait_for_function("window.heights.length > 0")
-        assert page.evaluate("window.heights[0]") == 500
-        assert page.locator("#map").get_attribute("data-mapapp-height") == "500"
+        assert page.evaluate("window.heights[0]") == 180  # the least the embed needs
+        assert page.locator("#map").get_attribute("data-mapapp-min-height") == "180"
+        assert page.locator("#map").bounding_box()["height"] == 500  # never shrunk
 
 
 def test_embed_wheel_zoom_waits_for_a_click(site, visit):

@@ -1062,10 +1062,13 @@
     },
   });
 
+  /* The embed lays itself out for any frame down to this height; embed.js on the host page
+   * raises a lower frame to it (and never shrinks one). */
+  const MIN_FRAME_HEIGHT = 180;
+
   function postHeight() {
     if (window.parent === window) return;
-    const height = document.documentElement.scrollHeight;
-    window.parent.postMessage({ mapapp: { height } }, "*");
+    window.parent.postMessage({ mapapp: { minHeight: MIN_FRAME_HEIGHT } }, "*");
   }
 
   function setUpEmbed(map, url) {

@@ -1,6 +1,7 @@
-/* The share dialog of the full page: a link to the current view and the iframe code for
- * it, with the embed options. The code is the same as the oEmbed answer's
- * (mapapp/embedcode.py iframe_code); a browser test holds the two together.
+/* The share dialog of the full page: a link to the current view and the code to paste for
+ * it (wrapper, iframe and the embed.js helper in one block), with the embed options. The
+ * code is the same as the oEmbed answer's (mapapp/embedcode.py iframe_code); a browser
+ * test holds the two together.
  */
 (function () {
   "use strict";
@@ -17,8 +18,10 @@
     let wrapper = "position:relative;width:100%";
     if (options.maxWidth) wrapper += `;max-width:${options.maxWidth}px`;
     wrapper += options.height ? `;height:${options.height}px` : `;aspect-ratio:${options.ratio || "16/9"}`;
-    return `<div style="${wrapper}"><iframe src="${escapeHtml(src)}" title="${escapeHtml(title)}" ` +
-      `loading="lazy" allowfullscreen style="${IFRAME_STYLE}"></iframe></div>`;
+    const script = new URL("embed.js", new URL(document.documentElement.dataset.embedPath, location.href));
+    return `<div data-mapapp-embed style="${wrapper}"><iframe src="${escapeHtml(src)}" ` +
+      `title="${escapeHtml(title)}" loading="lazy" allowfullscreen style="${IFRAME_STYLE}">` +
+      `</iframe></div><script src="${escapeHtml(script.href)}" async></script>`;
   }
 
   /* The picture of the view (app only: the static export has one picture per language,

@@ -1178,6 +1178,7 @@
     focusFeature, highlight, currentState, stateQuery, pageHref,
     openFeature: () => openFeature,
     map: () => theMap,
+    control: (name) => controls[name] || null,
     resize: () => theMap && theMap.invalidateSize(),
     reducedMotion,
   };

@@ -116,7 +116,7 @@ def _feature_properties(catalogue: Catalogue) -> dict[str, Any]:
                        description="The project's translation of the English texts")
 
     fact = _object(["label", "value", "source", "translations"], {
-        "label": STRING, "value": STRING, "source": {**STRING, "format": "iri"},
+        "label": STRING, "value": STRING, "source": {**STRING, "format": "uri"},
         "as_of": {**STRING, "pattern": r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$",
                   "description": "The date the fact is true for"},
         "translations": translated(["label", "value"])})
@@ -125,7 +125,7 @@ def _feature_properties(catalogue: Catalogue) -> dict[str, Any]:
         "paragraph": {"type": "integer", "minimum": 0}, "quote": STRING,
         "offset": {"type": "integer", "minimum": 0}})
     location_source = _object(["name", "url", "gives"], {
-        "name": STRING, "url": {**STRING, "format": "iri"}, "gives": STRING,
+        "name": STRING, "url": {**STRING, "format": "uri"}, "gives": STRING,
         "coordinates": position})
     via = _object(["name", "coordinates"], {"name": STRING, "coordinates": position})
     return _object(

@@ -88,19 +88,24 @@ def test_a_fragment_that_is_not_percent_encoding_is_named(site, visit):
 
 def test_embed_js_sizes_only_frames_of_the_map(site, visit, tmp_path):
     """Another frame of the host page (same origin as the host) posting the map's
-    message is not resized; the map's frame is."""
+    message is not resized; the map's frame is answered."""
     (tmp_path / "other.html").write_text(
         "<!doctype html><title>Ad</title><script>"
-        "parent.postMessage({mapapp: {height: 1234}}, '*');</script>", encoding="utf-8")
+        "parent.postMessage({mapapp: {minHeight: 1234}}, '*');</script>", encoding="utf-8")
     host_page(tmp_path, f'<iframe id="map" src="{site.url("/embed")}" title="Map" '
-                        'style="width:800px;height:500px;border:0"></iframe>'
-                        '<iframe id="other" src="other.html" title="Ad"></iframe>', site.base)
+                        'style="width:800px;height:100px;border:0"></iframe>'
+                        '<iframe id="other" src="other.html" title="Ad" '
+                        'style="height:100px;border:0"></iframe>', site.base)
     with static_server(tmp_path) as host:
         page = visit(f"{host}/host.html", wait=False).page
         page.frame_locator("#map").locator("html[data-map-state=ready]").wait_for()
-        page.wait_for_function("window.heights.includes(1234) && window.heights.includes(500)")
-        assert page.locator("#map").get_attribute("data-mapapp-height") == "500"
-        assert page.locator("#other").get_attribute("data-mapapp-height") is None
+        page.wait_for_function("window.heights.includes(1234) && window.heights.includes(180)")
+        # the map's frame, lower than the least the map lays itself out for, grows to it
+        assert page.locator("#map").get_attribute("data-mapapp-min-height") == "180"
+        assert page.locator("#map").bounding_box()["height"] == 180
+        # the other frame's message changes nothing
+        assert page.locator("#other").get_attribute("data-mapapp-min-height") is None
+        assert page.locator("#other").bounding_box()["height"] == 100
 
 
 def test_restricted_embed_is_refused_by_the_browser(browser, tmp_path):

@@ -6,12 +6,13 @@ per request decides the throughput; uvicorn's worker (an event loop and a C HTTP
 parser) costs a fraction of a threaded WSGI worker's. The entries are the ones the
 Flask app's fast path (`mapapp.fastpath`) keeps: the first request for a URL goes
 through Flask, which fills the entry, and later ones are answered here alike (same
-headers, ETag, 304, encodings). While that first request is in Flask, others for the
-same URL wait for it rather than each rendering and compressing the same bytes (a cold
-start under a spike). Pictures of the map (`/image.*`) are drawn in a pool of their
-own, so a burst of new pictures waits there while Flask's pool keeps answering the
-rest. `create_app()` stays a plain WSGI app for any other WSGI server, with the same
-fast path inside it.
+headers, ETag, 304, encodings; an encoding not built yet is built in Flask's pool,
+never in the event loop). While that first request is in Flask, others for the same URL
+wait for it rather than each rendering the same bytes (a cold start under a spike), but
+only until its answer starts: a client that reads it slowly holds no one else.
+Pictures of the map (`/image.*`) are drawn in a pool of their own, so a burst of new
+pictures waits there while Flask's pool keeps answering the rest. `create_app()` stays
+a plain WSGI app for any other WSGI server, with the same fast path inside it.
 """
 
 from __future__ import annotations
@@ -40,7 +41,6 @@ FLASK_THREADS = 8
 PICTURE_PATHS = ("/image.",)  # drawn for seconds: kept out of Flask's pool
 PICTURE_THREADS = 2
 FIRST_RENDER_WAIT = 1.0  # seconds a request waits for another's first render of its URL
-MAX_REMEMBERED_URLS = 4096
 
 
 class ReadyBytesApp:
@@ -54,7 +54,6 @@ class ReadyBytesApp:
         self.to_painter = WSGIMiddleware(flask_app,  # type: ignore[arg-type]
                                          workers=PICTURE_THREADS)
         self.in_flight: dict[tuple[UrlKey, str], asyncio.Event] = {}  # first renders
-        self.not_ready: set[UrlKey] = set()  # URLs whose answers are never kept
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -72,7 +71,7 @@ class ReadyBytesApp:
         if await self._answer_ready(scope, send, key, headers):
             return
         # one render per URL and language at a time; others wait for it, but only briefly:
-        # the first may be held by a client that never reads its answer
+        # until its answer starts (its client may read it slowly), at most FIRST_RENDER_WAIT
         flight_key = (key, resolved_language(headers.get("accept-language", "")))
         first = self.in_flight.get(flight_key)
         if first is not None:
@@ -81,28 +80,38 @@ class ReadyBytesApp:
             if await self._answer_ready(scope, send, key, headers):
                 return
         flask = self.to_painter if scope["path"].startswith(PICTURE_PATHS) else self.to_flask
-        if key in self.not_ready or first is not None:
+        if first is not None or self.fastpath.never_kept(key):
             await flask(scope, receive, send)
             return
         self.in_flight[flight_key] = flight = asyncio.Event()
-        try:
-            await flask(scope, receive, send)
-        finally:
-            del self.in_flight[flight_key]
+
+        def landed() -> None:
+            if self.in_flight.get(flight_key) is flight:
+                del self.in_flight[flight_key]
             flight.set()
-        if self.fastpath.find(key, lambda name: headers.get(name, "")) is None:
-            if len(self.not_ready) >= MAX_REMEMBERED_URLS:
-                self.not_ready.clear()
-            self.not_ready.add(key)
+
+        async def send_and_release(message: MutableMapping[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                landed()  # the answer is kept (or not) by now; its client may read slowly
+            await send(message)
+
+        try:
+            await flask(scope, receive, send_and_release)
+        finally:
+            landed()
 
     async def _answer_ready(self, scope: Scope, send: Send, key: UrlKey,
                             headers: dict[str, str]) -> bool:
-        """Answer from the fast path's entry for this request, if it has one."""
+        """Answer from the fast path's entry for this request, if it has one in the
+        encoding asked for (another encoding is built in Flask's pool, not here)."""
         entry = self.fastpath.find(key, lambda name: headers.get(name, ""))
         if entry is None:
             return False
         answer = entry.answer(scope["method"], headers.get("accept-encoding", ""),
                               headers.get("if-none-match", ""))
+        if answer is None:
+            return False
+        self.fastpath.answered(entry)
         await send({"type": "http.response.start", "status": answer.status,
                     "headers": answer.raw_headers})
         await send({"type": "http.response.body", "body": answer.body})

@@ -2,21 +2,40 @@
 
 A view marks a response as ready bytes (`ready`) when it depends only on the URL,
 the host and the request headers its `Vary` names. The first such request goes through
-Flask; its answer (status 200, every header, the body) is kept with a strong ETag and
-gzip and brotli variants prepared once. Later requests for the same URL are answered
-from that entry without Flask's routing: the right encoding for `Accept-Encoding`,
-`304` for a matching `If-None-Match`, no body for HEAD. Headers (security, CORS, cache)
-are the view's own, so both paths answer alike. Everything else passes to Flask.
+Flask; its answer (status 200, every header, the body) is kept with a strong ETag, and
+later requests are answered from that entry without Flask's routing: the right encoding
+for `Accept-Encoding`, `304` for a matching `If-None-Match`, no body for HEAD. Headers
+(security, CORS, cache) are the view's own, so both paths answer alike. Everything else
+passes to Flask.
+
+What a new URL costs is bounded: its answer is compressed only in the encoding the
+client asked for, at a fast level (FAST_LEVELS, measured in bench/compression.py). The
+cache is a segmented LRU: an answer asked for once waits in a small probation segment
+(PROBATION_SHARE of the bytes) and moves to the main one when it is asked again, so a
+flood of one-off URLs (a client panning a map, or an attacker) only churns probation
+and never evicts the answers others reuse.
+An entry holds only the encodings asked for so far; one answered from the cache
+UPGRADE_AFTER times is recompressed at the heavy levels (brotli 11, gzip 9) by one
+background thread per process at the lowest CPU priority, so pages, data files and
+assets that readers keep asking for get their smallest form without any request
+waiting for it. Compressed variants carry weak ETags (their bytes depend on the level,
+their content does not), so revalidation works across levels and workers.
+
 In production, `mapapp.asgi` looks up the same entries (`FastPath.find`) and answers
 them from its event loop, before this WSGI layer.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import functools
 import gzip
 import hashlib
+import os
+import queue
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,12 +51,21 @@ READY_HEADER = "X-Mapapp-Ready"  # its value: USES_HOST, or "1"
 USES_HOST = "host"  # the answer's links name the request's Host
 MAX_BYTES = 16 * 1024 * 1024  # answers kept per worker, all encodings and overheads counted
 MAX_URLS = 8192  # URLs whose shape (Host, Vary) is remembered
+PROBATION_SHARE = 4  # 1/4 of the bytes hold answers asked for once
 # bytes counted for each encoding of an entry besides its body: its answers' header lists
 # and objects (measured with tracemalloc: about 25 KiB for an entry of three encodings)
 VARIANT_OVERHEAD = 8 * 1024
 COMPRESSIBLE = ("text/", "application/json", "application/geo+json", "application/javascript",
                 "application/vnd.oai.openapi+json", "image/svg+xml")
 MIN_COMPRESS = 256
+ENCODINGS = ("br", "gzip")  # in the order of preference
+# The levels for an answer compressed on demand, and the heavy ones for an entry that is
+# asked again and again (bench/compression.py measures both on the app's real bodies).
+FAST_LEVELS = {"br": 5, "gzip": 5}
+HEAVY_LEVELS = {"br": 11, "gzip": 9}
+UPGRADE_AFTER = 3  # answers from an entry before it is queued for the heavy levels
+UPGRADE_QUEUE = 64  # entries waiting for it; more are skipped (queued again when asked)
+UPGRADE_SHARE = 0.25  # at most this share of one core: it sleeps 3× what it worked
 
 StartResponse = Callable[..., Any]
 UrlKey = tuple[str, str, str, str]  # scheme, host, path (WSGI's latin-1 form), query
@@ -53,6 +81,12 @@ def ready(response: Any, cache_control: str) -> Any:
     response.headers["Cache-Control"] = cache_control
     response.headers[READY_HEADER] = "1"
     return response
+
+
+def compress(body: bytes, encoding: str, levels: dict[str, int]) -> bytes:
+    if encoding == "br":
+        return brotli.compress(body, quality=levels["br"])
+    return gzip.compress(body, levels["gzip"], mtime=0)
 
 
 @dataclass(frozen=True)
@@ -91,45 +125,64 @@ class Variant:
 
 @dataclass
 class Entry:
-    """One URL's answer, in every encoding, with its headers (less the varying ones)."""
+    """One URL's answer: its body and headers (less the varying ones), and the encodings
+    built so far. Entries are replaced, never changed, when an encoding is added or
+    upgraded (a reader holding one sees it whole); `hits` and `queued` are only hints."""
 
+    key: tuple[Any, ...]
+    headers: list[tuple[str, str]]
+    body: bytes
+    digest: str
+    encodings: tuple[str, ...]  # what it can answer in: ENCODINGS and identity, or identity
     variants: dict[str, Variant] = field(default_factory=dict)
+    heavy: frozenset[str] = frozenset()  # encodings built at the heavy levels
+    hits: int = 0
+    queued: bool = False
 
     def size(self) -> int:
         """Bytes it holds, as the cache counts them."""
         return sum(VARIANT_OVERHEAD + len(v.ok.body) for v in self.variants.values())
 
     @classmethod
-    def build(cls, headers: list[tuple[str, str]], body: bytes) -> Entry:
+    def build(cls, key: tuple[Any, ...], headers: list[tuple[str, str]], body: bytes) -> Entry:
+        """The entry with its identity variant only."""
         skip = {"content-length", "content-encoding", "etag", READY_HEADER.lower()}
         kept = [(k, v) for k, v in headers if k.lower() not in skip]
         vary = [v for k, v in kept if k.lower() == "vary"]
         kept = [(k, v) for k, v in kept if k.lower() != "vary"]
         kept.append(("Vary", ", ".join(["Accept-Encoding", *vary])))
         digest = hashlib.sha256(body).hexdigest()[:24]
-        entry = cls()
-        entry.variants["identity"] = Variant.build(kept, body, f'"{digest}"', None)
         content_type = next((v for k, v in kept if k.lower() == "content-type"), "")
-        if content_type.startswith(COMPRESSIBLE) and len(body) >= MIN_COMPRESS:
-            entry.variants["br"] = Variant.build(kept, brotli.compress(body, quality=11),
-                                                 f'"{digest}-br"', "br")
-            entry.variants["gzip"] = Variant.build(kept, gzip.compress(body, 9, mtime=0),
-                                                   f'"{digest}-gz"', "gzip")
+        compressible = content_type.startswith(COMPRESSIBLE) and len(body) >= MIN_COMPRESS
+        entry = cls(key, kept, body, digest, (*ENCODINGS, "identity") if compressible
+                    else ("identity",))
+        entry.variants["identity"] = Variant.build(kept, body, f'"{digest}"', None)
         return entry
 
-    def answer(self, method: str, accept_encoding: str, if_none_match: str) -> Answer:
+    def choose(self, accept_encoding: str) -> str:
+        return choose_encoding(accept_encoding, self.encodings)
+
+    def with_variant(self, encoding: str, heavy: bool = False) -> Entry:
+        """A copy with `encoding` built (at the fast levels, or the heavy ones)."""
+        body = compress(self.body, encoding, HEAVY_LEVELS if heavy else FAST_LEVELS)
+        tag = "gz" if encoding == "gzip" else encoding
+        variant = Variant.build(self.headers, body, f'W/"{self.digest}-{tag}"', encoding)
+        done = self.heavy | {encoding} if heavy else self.heavy - {encoding}
+        return dataclasses.replace(self, variants={**self.variants, encoding: variant},
+                                   heavy=done, queued=False)
+
+    def needs_upgrade(self) -> bool:
+        return any(name != "identity" and name not in self.heavy for name in self.variants)
+
+    def answer(self, method: str, accept_encoding: str, if_none_match: str) -> Answer | None:
         """The encoding `Accept-Encoding` asks for; 304 for a matching `If-None-Match`,
-        no body for HEAD."""
-        variant = self.variants[choose_encoding(accept_encoding, tuple(self.variants))]
+        no body for HEAD; None while that encoding is not built."""
+        variant = self.variants.get(self.choose(accept_encoding))
+        if variant is None:
+            return None
         if if_none_match and etag_matches(if_none_match, variant.etag):
             return variant.unchanged
         return variant.head if method == "HEAD" else variant.ok
-
-    def respond(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        answer = self.answer(environ["REQUEST_METHOD"], environ.get("HTTP_ACCEPT_ENCODING", ""),
-                             environ.get("HTTP_IF_NONE_MATCH", ""))
-        start_response(answer.status_line, answer.headers)
-        return [answer.body]
 
 
 def _latin1(headers: list[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
@@ -149,15 +202,16 @@ def choose_encoding(accept: str, available: tuple[str, ...]) -> str:
             except ValueError:
                 q = 0.0
         weights[name.strip().lower()] = q
-    for encoding in ("br", "gzip"):
+    for encoding in ENCODINGS:
         if encoding in available and weights.get(encoding, weights.get("*", 0.0)) > 0:
             return encoding
     return "identity"
 
 
 def etag_matches(header: str, etag: str) -> bool:
+    """If-None-Match's weak comparison (RFC 9110, 13.1.2)."""
     tags = [tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()]
-    return "*" in tags or etag in tags
+    return "*" in tags or etag.removeprefix("W/") in tags
 
 
 @dataclass(frozen=True)
@@ -169,10 +223,53 @@ class Shape:
     vary: tuple[str, ...]
 
 
+NOT_READY = Shape(False, ("-",))  # a URL whose answer is not kept (an error, /healthz)
+
+
+class Upgrader:
+    """One background thread per process that recompresses hot entries at the heavy
+    levels: at the lowest CPU priority, and resting three times as long as it worked,
+    so it never takes a core from the requests. brotli and zlib release Python's lock
+    while they compress, so the event loop keeps answering meanwhile."""
+
+    def __init__(self) -> None:
+        self.jobs: queue.Queue[tuple[FastPath, Entry]] = queue.Queue(UPGRADE_QUEUE)
+        self.pid = 0
+
+    def submit(self, fastpath: FastPath, entry: Entry) -> None:
+        if self.pid != os.getpid():  # first use in this process (a worker forks)
+            self.pid = os.getpid()
+            self.jobs = queue.Queue(UPGRADE_QUEUE)
+            threading.Thread(target=self._run, daemon=True, name="mapapp-upgrade").start()
+        entry.queued = True
+        try:
+            self.jobs.put_nowait((fastpath, entry))
+        except queue.Full:
+            entry.queued = False  # asked again later, queued again
+
+    def _run(self) -> None:
+        with contextlib.suppress(AttributeError, OSError):  # Linux: a thread's own nice
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+        jobs = self.jobs
+        while True:
+            fastpath, entry = jobs.get()
+            started = time.monotonic()
+            upgraded = entry
+            for name in entry.variants:
+                if name != "identity" and name not in entry.heavy:
+                    upgraded = upgraded.with_variant(name, heavy=True)
+            fastpath.replace(entry, upgraded)
+            time.sleep((time.monotonic() - started) * (1 / UPGRADE_SHARE - 1))
+
+
+UPGRADER = Upgrader()
+
+
 class FastPath:
     """Wraps a WSGI app (Flask's `wsgi_app`); keeps the answers of the data version
     `generation()` names, at most `max_bytes` of them, the least recently used evicted
-    first, so no run of distinct URLs can fill it for good."""
+    first, so no run of distinct URLs can fill it for good. The lock guards only
+    dictionary operations: no request waits on another's compression."""
 
     def __init__(self, app: Callable[..., Iterable[bytes]], generation: Callable[[], str],
                  max_bytes: int = MAX_BYTES) -> None:
@@ -181,8 +278,12 @@ class FastPath:
         self.current = generation()
         self.max_bytes = max_bytes
         self.lock = threading.Lock()  # Flask's threads and the event loop share it
-        self.shapes: LRUCache[tuple[str, str, str], Shape] = LRUCache(MAX_URLS)
-        self.entries: LRUCache[tuple[Any, ...], Entry] = LRUCache(max_bytes,
+        # by a digest of the URL: a flood of long URLs costs 16 bytes a key here
+        self.shapes: LRUCache[bytes, Shape] = LRUCache(MAX_URLS)
+        probation = max_bytes // PROBATION_SHARE
+        self.probation: LRUCache[tuple[Any, ...], Entry] = LRUCache(probation,
+                                                                    getsizeof=Entry.size)
+        self.entries: LRUCache[tuple[Any, ...], Entry] = LRUCache(max_bytes - probation,
                                                                   getsizeof=Entry.size)
 
     def find(self, url_key: UrlKey, header: Callable[[str], str]) -> Entry | None:
@@ -192,22 +293,53 @@ class FastPath:
             if self.generation() != self.current:  # the data was reloaded: start afresh
                 self.current = self.generation()
                 self.shapes.clear()
+                self.probation.clear()
                 self.entries.clear()
             shape = self.shapes.get(_url(url_key))
-            if shape is None:
+            if shape is None or shape is NOT_READY:
                 return None
-            return self.entries.get(_entry_key(url_key, shape, header))
+            key = _entry_key(url_key, shape, header)
+            entry = self.entries.get(key)
+            if entry is None:
+                entry = self.probation.pop(key, None)
+                if entry is not None:  # asked for again: worth keeping
+                    self.entries[key] = entry
+            return entry
+
+    def never_kept(self, url_key: UrlKey) -> bool:
+        """Whether this URL's answer was seen and is not one that is kept."""
+        with self.lock:
+            return self.shapes.get(_url(url_key)) is NOT_READY
+
+    def answered(self, entry: Entry) -> None:
+        """An answer was given from `entry`: hot entries are queued for the heavy levels."""
+        entry.hits += 1
+        if entry.hits >= UPGRADE_AFTER and not entry.queued and entry.needs_upgrade():
+            UPGRADER.submit(self, entry)
+
+    def replace(self, old: Entry, new: Entry) -> None:
+        """Put `new` in place of `old`, if `old` is still the entry kept for its key."""
+        with self.lock:
+            for segment in (self.entries, self.probation):
+                if segment.get(old.key) is old:
+                    if new.size() <= segment.maxsize:
+                        segment[old.key] = new
+                    return
 
     def keep(self, url_key: UrlKey, shape: Shape, header: Callable[[str], str],
-             headers: list[tuple[str, str]], body: bytes) -> Entry | None:
-        """Build and keep the entry for this answer, unless it could never fit: the
-        room is checked before any compression is spent on it."""
-        if len(body) * 2 + 3 * VARIANT_OVERHEAD > self.max_bytes:
-            return None
-        entry = Entry.build(headers, body)
+             headers: list[tuple[str, str]], body: bytes, accept_encoding: str) -> Entry:
+        """The entry for this answer, with the encoding the client asks for at the fast
+        level (no more compression is spent on it than this one answer needs), kept in
+        probation when it fits there."""
+        key = _entry_key(url_key, shape, header)
+        entry = Entry.build(key, headers, body)
+        encoding = entry.choose(accept_encoding)
+        if encoding != "identity":
+            entry = entry.with_variant(encoding)
         with self.lock:
             self.shapes[_url(url_key)] = shape
-            self.entries[_entry_key(url_key, shape, header)] = entry
+            if entry.size() <= self.probation.maxsize:
+                self.probation[key] = entry
         return entry
 
     def __call__(self, environ: dict[str, Any],
@@ -217,13 +349,23 @@ class FastPath:
         host = environ.get("HTTP_HOST") or f"{environ['SERVER_NAME']}:{environ['SERVER_PORT']}"
         url_key = (environ["wsgi.url_scheme"], host, environ.get("PATH_INFO", ""),
                    environ.get("QUERY_STRING", ""))
-        entry = self.find(url_key, lambda name: environ.get(_environ_name(name), ""))
-        if entry is not None:
-            return entry.respond(environ, start_response)
-        return self._through_app(environ, start_response, url_key)
+
+        def header(name: str) -> str:
+            return environ.get(_environ_name(name), "")
+
+        entry = self.find(url_key, header)
+        if entry is None:
+            return self._through_app(environ, start_response, url_key, header)
+        encoding = entry.choose(header("accept-encoding"))
+        if encoding not in entry.variants:  # asked for the first time: built now, cheaply
+            built = entry.with_variant(encoding)
+            self.replace(entry, built)
+            entry = built
+        self.answered(entry)
+        return respond(entry, environ, start_response)
 
     def _through_app(self, environ: dict[str, Any], start_response: StartResponse,
-                     url_key: UrlKey) -> Iterable[bytes]:
+                     url_key: UrlKey, header: Callable[[str], str]) -> Iterable[bytes]:
         inner = dict(environ, REQUEST_METHOD="GET")
         inner.pop("HTTP_IF_NONE_MATCH", None)
         captured: dict[str, Any] = {}
@@ -238,22 +380,36 @@ class FastPath:
             getattr(chunks, "close", lambda: None)()
         headers = captured["headers"]
         marks = [v for k, v in headers if k == READY_HEADER]
-        entry = None
-        if marks and captured["status"].startswith("200"):
-            vary = tuple(v.strip().lower() for k, value in headers if k.lower() == "vary"
-                         for v in value.split(",") if v.strip())
-            entry = self.keep(url_key, Shape(marks[0] == USES_HOST, vary),
-                              lambda name: environ.get(_environ_name(name), ""), headers, body)
-        if entry is None:
+        if not marks or not captured["status"].startswith("200"):
+            with self.lock:
+                self.shapes[_url(url_key)] = NOT_READY
             headers = [(k, v) for k, v in headers if k != READY_HEADER]
             start_response(captured["status"], headers)
             return [b""] if environ["REQUEST_METHOD"] == "HEAD" else [body]
-        return entry.respond(environ, start_response)
+        vary = tuple(v.strip().lower() for k, value in headers if k.lower() == "vary"
+                     for v in value.split(",") if v.strip())
+        entry = self.keep(url_key, Shape(marks[0] == USES_HOST, vary), header, headers, body,
+                          header("accept-encoding"))
+        return respond(entry, environ, start_response)
 
 
-def _url(url_key: UrlKey) -> tuple[str, str, str]:
+def respond(entry: Entry, environ: dict[str, Any],
+            start_response: StartResponse) -> Iterable[bytes]:
+    answer = entry.answer(environ["REQUEST_METHOD"], environ.get("HTTP_ACCEPT_ENCODING", ""),
+                          environ.get("HTTP_IF_NONE_MATCH", ""))
+    assert answer is not None  # the encoding asked for was built before
+    start_response(answer.status_line, answer.headers)
+    return [answer.body]
+
+
+def _digest(*parts: str) -> bytes:
+    return hashlib.blake2b("\n".join(parts).encode("utf-8", "surrogatepass"),
+                           digest_size=16).digest()
+
+
+def _url(url_key: UrlKey) -> bytes:
     scheme, _, path, query = url_key
-    return scheme, path, query
+    return _digest(scheme, path, query)
 
 
 def _entry_key(url_key: UrlKey, shape: Shape, header: Callable[[str], str]) -> tuple[Any, ...]:

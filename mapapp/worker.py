@@ -17,9 +17,13 @@ Here, per request, even when requests are pipelined on one connection:
   when every one is busy, is answered 503.
 
 When a worker stops (a `kill -HUP` data reload replaces every worker; SIGTERM stops
-them), uvicorn closes each connection that has no request in progress. A client may
-have sent a request on it meanwhile (a fresh connection, or a kept-alive one between
-requests), and closing then resets that request. Here such a connection gets a moment
+them), it keeps accepting for HANDOVER_SECONDS first: at a reload gunicorn stops the
+old workers as soon as it has forked the new ones, and a new worker takes a moment to
+start its event loop; without the handover no worker accepts meanwhile and new
+connections wait in the listen queue. Then uvicorn closes each connection that has
+no request in progress. A client may have sent a request on it meanwhile (a fresh
+connection, or a kept-alive one between requests), and closing then resets that
+request. Here such a connection gets a moment
 for its request to arrive and be answered (with `Connection: close`); one that stays
 idle is closed cleanly: our end first (FIN), then the socket once the client has
 closed or after a linger, so no client sees a reset.
@@ -31,13 +35,19 @@ pyproject.toml pins uvicorn and httptools to the versions these tests pass with.
 from __future__ import annotations
 
 import asyncio
+import socket
+import sys
 from typing import Any, ClassVar
 
+from gunicorn.arbiter import Arbiter
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.server import Server
 from uvicorn_worker import UvicornWorker
 
 from mapapp.errors import error_body
 
+# How long a stopping worker keeps accepting, for the new workers of a reload to start.
+HANDOVER_SECONDS = 1.0
 # How long an idle connection may take to send its request once the worker stops;
 # well under gunicorn's graceful_timeout.
 FIRST_REQUEST_GRACE_SECONDS = 2.0
@@ -48,6 +58,7 @@ HEAD_TIMEOUT_SECONDS = 10.0
 # client still sends, so that closing does not reset the connection before the client
 # has read the answer (or seen our end close).
 LINGER_SECONDS = 2.0
+RETRY_AFTER_SECONDS = 1  # told to a client refused at the connection cap
 # Per event loop (one per worker): the connections with no request being answered, in
 # the order they became so (a dict keeps insertion order).
 IDLE: dict[asyncio.AbstractEventLoop, dict[HttpToolsProtocol, None]] = {}
@@ -69,7 +80,8 @@ class DrainingHttpToolsProtocol(HttpToolsProtocol):
         limit = self.max_connections
         if len(self.connections) > limit and not self._evict_idle():
             self.send_error(503, b"Service Unavailable",
-                            f"this worker holds {limit} connections; try again shortly")
+                            f"this worker holds {limit} connections; try again shortly",
+                            b"retry-after: %d\r\n" % RETRY_AFTER_SECONDS)
             return
         self._arm_head_timer()
         self._set_idle(True)
@@ -154,13 +166,15 @@ class DrainingHttpToolsProtocol(HttpToolsProtocol):
             self.refused = True
             self._close_cleanly()
 
-    def send_error(self, status: int, reason: bytes, description: str) -> None:
+    def send_error(self, status: int, reason: bytes, description: str,
+                   extra_headers: bytes = b"") -> None:
         """Answer and close, before any app code: a JSON body like the app's errors,
         with the strictest policy (the app's settings are not known here)."""
         body = error_body(status, description)
         self.transport.write(b"HTTP/1.1 %d %s\r\ncontent-type: application/json\r\n"
-                             b"content-length: %d\r\nconnection: close\r\n%s\r\n%s"
-                             % (status, reason, len(body), STRICT_HEADERS, body))
+                             b"content-length: %d\r\nconnection: close\r\n%s%s\r\n%s"
+                             % (status, reason, len(body), STRICT_HEADERS, extra_headers,
+                                body))
         self.refused = True
         self._close_cleanly()
 
@@ -209,6 +223,15 @@ class DrainingHttpToolsProtocol(HttpToolsProtocol):
                     f"the request head did not arrive within {HEAD_TIMEOUT_SECONDS:g} s")
 
 
+class HandoverServer(Server):
+    """uvicorn's server, accepting for HANDOVER_SECONDS more once told to stop."""
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        if not self.force_exit:
+            await asyncio.sleep(HANDOVER_SECONDS)
+        await super().shutdown(sockets)
+
+
 class Worker(UvicornWorker):
     """uvicorn's gunicorn worker with the protocol above; gunicorn's `worker_connections`
     caps the connections each worker holds. (uvicorn's own `limit_concurrency` only
@@ -220,3 +243,12 @@ class Worker(UvicornWorker):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         DrainingHttpToolsProtocol.max_connections = self.cfg.worker_connections
+
+    async def _serve(self) -> None:
+        """uvicorn-worker's, with the server above (pinned: see pyproject.toml)."""
+        self.config.app = self.wsgi
+        server = HandoverServer(config=self.config)
+        self._install_sigquit_handler()
+        await server.serve(sockets=self.sockets)
+        if not server.started:
+            sys.exit(Arbiter.WORKER_BOOT_ERROR)

@@ -5,6 +5,7 @@ data reloads without a failed request."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -107,6 +108,40 @@ def test_at_the_cap_a_new_client_closes_the_oldest_silent_one(server):
     finally:
         for sock in held:
             sock.close()
+
+
+def test_when_every_connection_is_busy_a_new_one_gets_503(server):
+    """20 clients (the cap) each send a page's request many times in one write and read
+    nothing: once the buffers between are full, each connection has a request whose
+    answer waits on its client, so none is idle to make room."""
+    _, address = server
+    base = f"http://{address[0]}:{address[1]}"
+    ids = [c["id"] for c in requests.get(f"{base}/api/collections", timeout=10).json()
+           ["collections"]]
+    urls = [f"/embed?layers={i}&lang={lang}" for i in ids for lang in ("en", "ru", "kk")]
+    held = []
+    try:
+        for url in urls[:20]:
+            sock = socket.socket()
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            sock.connect(address)
+            sock.sendall(f"GET {url} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode() * 20)
+            held.append(sock)
+        time.sleep(3)  # the pages rendered, each connection stuck on its full buffers
+        with socket.create_connection(address, timeout=10) as sock:
+            sock.sendall(HEALTHZ)
+            received = read_until_closed(sock, 10)
+    finally:
+        for sock in held:
+            sock.close()
+    assert statuses(received) == [503]
+    head, _, body = received.partition(b"\r\n\r\n")
+    assert b"\r\ncontent-type: application/json\r\n" in head + b"\r\n"
+    assert b"\r\nretry-after: 1\r\n" in head + b"\r\n"
+    assert json.loads(body) == {"code": 503, "description":
+                                "this worker holds 20 connections; try again shortly"}
+    time.sleep(1)
+    assert healthy(address)  # the held connections closed: room again
 
 
 def test_kept_alive_connections_lose_no_request_across_reloads(real_data_copy):

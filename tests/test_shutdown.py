@@ -1,5 +1,6 @@
-"""Graceful shutdown: SIGTERM lets a request in flight finish, and answers a request
-on a connection accepted just before."""
+"""Graceful shutdown: SIGTERM lets a request in flight finish, answers a request on a
+connection accepted just before, and the workers keep accepting for a moment (at a
+reload, until the new workers have started)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import threading
 import time
 import urllib.request
 
+from mapapp.worker import HANDOVER_SECONDS
 from tests.conftest import REAL_DATA, start_server, stop_server
 
 
@@ -47,7 +49,7 @@ def test_a_connection_accepted_before_sigterm_still_gets_its_answer():
         with socket.create_connection((host, int(port)), timeout=10) as sock:
             time.sleep(0.3)  # a worker has accepted it
             process.send_signal(signal.SIGTERM)
-            time.sleep(0.5)  # the workers are draining
+            time.sleep(HANDOVER_SECONDS + 0.5)  # the workers are draining
             sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
             answer = b""
             while chunk := sock.recv(65536):
@@ -55,6 +57,21 @@ def test_a_connection_accepted_before_sigterm_still_gets_its_answer():
         head = answer.partition(b"\r\n\r\n")[0].decode("latin-1").lower()
         assert head.startswith("http/1.1 200")
         assert "connection: close" in head
+        assert process.wait(timeout=30) == 0
+    finally:
+        stop_server(process)
+
+
+def test_a_stopping_worker_keeps_accepting_for_the_handover():
+    """At a reload gunicorn stops the old workers as soon as the new ones are forked;
+    a connection made meanwhile is accepted by an old worker and answered, instead of
+    waiting in the listen queue for a new worker to start."""
+    process, base = start_server(REAL_DATA)
+    try:
+        process.send_signal(signal.SIGTERM)
+        time.sleep(HANDOVER_SECONDS / 2)
+        with urllib.request.urlopen(base + "/healthz", timeout=10) as response:
+            assert response.status == 200
         assert process.wait(timeout=30) == 0
     finally:
         stop_server(process)

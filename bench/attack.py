@@ -1,6 +1,8 @@
 """Repeats the attacks of the hardening issue against a live server run as the Procfile
 runs it (on loopback), and prints for each what a normal client saw meanwhile
-(`/healthz` p50 and p99 and its errors) and the workers' RSS before and after.
+(`/healthz` p50 and p99 and its errors), each worker's RSS before and after, and the
+CPU time the server (master and workers) spent meanwhile: on a shared machine the
+latencies depend on the other load, the CPU time much less.
 
     .venv/bin/python bench/attack.py            # every attack
     .venv/bin/python bench/attack.py slow-heads # one of them, by name
@@ -72,9 +74,9 @@ class Probe:
                 f"{len(self.errors)} errors")
 
 
-def worker_rss_mib(master: int) -> float:
-    """The summed RSS of the master's children (the workers), in MiB."""
-    total = 0
+def workers(master: int) -> list[Path]:
+    """/proc entries of the master's children (the workers)."""
+    found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -82,10 +84,37 @@ def worker_rss_mib(master: int) -> float:
             status = (entry / "status").read_text()
         except OSError:
             continue
-        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-        if fields.get("PPid", "").strip() == str(master) and "VmRSS" in fields:
-            total += int(fields["VmRSS"].split()[0])
-    return total / 1024
+        if re.search(rf"^PPid:\s+{master}$", status, re.MULTILINE):
+            found.append(entry)
+    return found
+
+
+def worker_rss_mib(master: int) -> list[float]:
+    """Each worker's RSS, in MiB."""
+    sizes = []
+    for entry in workers(master):
+        try:
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        sizes.append(int(re.search(r"^VmRSS:\s+(\d+)", status, re.MULTILINE).group(1)) / 1024)
+    return sorted(sizes)
+
+
+def cpu_seconds(master: int) -> float:
+    """CPU time (user and system) the master and its workers have used so far, including
+    workers that have exited (counted in the master's cutime/cstime)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in [Path(f"/proc/{master}"), *workers(master)]:
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += sum(int(f) for f in fields[11:13]) / ticks  # utime, stime
+        if entry.name == str(master):
+            total += sum(int(f) for f in fields[13:15]) / ticks  # cutime, cstime
+    return total
 
 
 def get(address: tuple[str, int], path: str, headers: dict[str, str] | None = None) -> int:
@@ -262,6 +291,7 @@ def main() -> int:
             for name in names:
                 time.sleep(2)
                 before = worker_rss_mib(process.pid)
+                cpu_before = cpu_seconds(process.pid)
                 probe = Probe(address)
                 thread = threading.Thread(target=probe.run)
                 thread.start()
@@ -271,7 +301,9 @@ def main() -> int:
                 thread.join()
                 after = worker_rss_mib(process.pid)
                 print(f"{name:17s} /healthz: {probe.summary()}; workers' RSS "
-                      f"{before:6.1f} -> {after:6.1f} MiB; {note}", flush=True)
+                      f"{' + '.join(f'{m:.1f}' for m in before)} -> "
+                      f"{' + '.join(f'{m:.1f}' for m in after)} MiB; server CPU "
+                      f"{cpu_seconds(process.pid) - cpu_before:.1f} s; {note}", flush=True)
     return 0
 
 

@@ -223,6 +223,12 @@ class Shape:
     vary: tuple[str, ...]
 
 
+@functools.lru_cache(maxsize=64)
+def shape_of(uses_host: bool, vary: tuple[str, ...]) -> Shape:
+    """One object per shape, however many URLs have it."""
+    return Shape(uses_host, vary)
+
+
 NOT_READY = Shape(False, ("-",))  # a URL whose answer is not kept (an error, /healthz)
 
 
@@ -388,8 +394,8 @@ class FastPath:
             return [b""] if environ["REQUEST_METHOD"] == "HEAD" else [body]
         vary = tuple(v.strip().lower() for k, value in headers if k.lower() == "vary"
                      for v in value.split(",") if v.strip())
-        entry = self.keep(url_key, Shape(marks[0] == USES_HOST, vary), header, headers, body,
-                          header("accept-encoding"))
+        entry = self.keep(url_key, shape_of(marks[0] == USES_HOST, vary), header, headers,
+                          body, header("accept-encoding"))
         return respond(entry, environ, start_response)
 
 

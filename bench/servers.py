@@ -143,6 +143,23 @@ end
 """
 
 
+# A new URL on every request: `path` is a Lua expression of n, a number no other request
+# of the run has (wrk's threads each have their own Lua state, hence the thread's id).
+WRK_NEW_URLS = """
+local threads = 0
+function setup(thread)
+  thread:set("id", threads)
+  threads = threads + 1
+end
+local i = 0
+request = function()
+  i = i + 1
+  local n = i * 8 + id
+  return wrk.format("GET", {path}, {{{headers}}})
+end
+""" + WRK_SCRIPT.split("end\n", 1)[1]
+
+
 @dataclass(frozen=True)
 class LoadResult:
     requests: int
@@ -158,14 +175,18 @@ class LoadResult:
 
 
 def wrk(base: str, paths: list[str], connections: int, seconds: int,
-        headers: dict[str, str] | None = None) -> LoadResult:
-    """wrk over `paths` in turn; `bad_status` counts answers other than 2xx/3xx."""
+        headers: dict[str, str] | None = None, new_url: str | None = None) -> LoadResult:
+    """wrk over `paths` in turn, or with `new_url` (a Lua expression of n) a URL never
+    asked before on every request; `bad_status` counts answers other than 2xx/3xx."""
     if not shutil.which("wrk"):
         raise SystemExit("wrk not found: apt-get install wrk")
     lua_paths = ", ".join(f'"{p}"' for p in paths)
     lua_headers = ", ".join(f'["{k}"] = "{v}"' for k, v in (headers or {}).items())
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(WRK_SCRIPT.format(paths=lua_paths, headers=lua_headers))
+        if new_url is None:
+            script.write(WRK_SCRIPT.format(paths=lua_paths, headers=lua_headers))
+        else:
+            script.write(WRK_NEW_URLS.format(path=new_url, headers=lua_headers))
     try:
         output = subprocess.run(
             ["wrk", f"-c{connections}", f"-d{seconds}s", "-t2", "-s", script.name, base],

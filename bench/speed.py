@@ -10,9 +10,14 @@
 2. in headless Chromium, navigation to data-map-state="ready" for /embed (median of 10
    loads, tiles blocked) and the page weight (everything but tiles), next to folium's
    default page for the same data;
-3. the resident memory of the gunicorn master and each worker.
+3. the resident memory of the gunicorn master and each worker;
+4. new URLs: the app under wrk with 32 connections asking gzip, for one collection's
+   items asked again and again, with a new `bbox` on every request, and with a new
+   `limit` on every request (what a GIS client does while panning or paging; each is
+   rendered and compressed on demand).
 
     python bench/speed.py [--connections 64] [--seconds 10] [--collection pipelines]
+    python bench/speed.py --new-urls-only   # part 4 alone
 
 Sends traffic only to 127.0.0.1. Needs wrk (and nginx) from Debian's packages; for the
 weight of folium's default assets it fetches the same library versions from the npm
@@ -137,13 +142,52 @@ def folium_default_weight() -> tuple[int, int, int]:
     return len(gzip.compress(html, 6)), raw, compressed
 
 
+# Lua expressions of n (unique per request): a box that moves a little on every request,
+# over the country as a panning client's would; a limit from 1 to 1,000 (the maximum)
+# with the offset going up by one every 1,000 requests, so no URL repeats.
+NEW_BBOX = ('string.format("{items}?bbox=%.6f,%.6f,%.6f,%.6f", 46 + (n % 9973) * 0.003, '
+            '40 + (n % 997) * 0.005, 80 - (n % 991) * 0.003, 56 - (n % 983) * 0.005)')
+NEW_LIMIT = 'string.format("{items}?limit=%d&offset=%d", n % 1000 + 1, math.floor(n / 1000))'
+
+
+NEW_URL_CONNECTIONS = 32
+
+
+def new_url_rows(base: str, items: str, seconds: int) -> dict[str, LoadResult]:
+    """Part 4: the same items URL again and again, then a new URL on every request."""
+    gzip_only = {"Accept-Encoding": "gzip"}
+    connections = NEW_URL_CONNECTIONS
+    return {
+        "items, the same URL": wrk(base, [items], connections, seconds, gzip_only),
+        "items, a new bbox every request": wrk(base, [], connections, seconds, gzip_only,
+                                               NEW_BBOX.format(items=items)),
+        "items, a new limit every request": wrk(base, [], connections, seconds, gzip_only,
+                                                NEW_LIMIT.format(items=items)),
+    }
+
+
+def new_url_table(rows: dict[str, LoadResult], items: str, seconds: int) -> None:
+    print(f"\nnew URLs: {NEW_URL_CONNECTIONS} connections, {seconds} s each, "
+          f"Accept-Encoding: gzip, {items}")
+    print(f"{'request':<36}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
+    for name, result in rows.items():
+        print(f"{name:<36}{result.rps:>10,.0f}{result.p50_ms:>10.2f}{result.p99_ms:>10.2f}"
+              f"{result.socket_errors + result.bad_status:>8}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--collection", default="pipelines")
+    parser.add_argument("--new-urls-only", action="store_true")
     args = parser.parse_args()
     print(f"machine: {machine()}")
+    if args.new_urls_only:
+        with gunicorn() as (app_base, _):
+            items = f"/api/collections/{args.collection}/items"
+            new_url_table(new_url_rows(app_base, items, args.seconds), items, args.seconds)
+        return 0
     items = f"/api/collections/{args.collection}/items"
     naive = wsgi_command("naive_app:app", "--chdir", str(Path(__file__).resolve().parent))
     wsgi = wsgi_command("mapapp:create_app()")
@@ -152,6 +196,7 @@ def main() -> int:
         with gunicorn() as (app_base, app_process):
             results["app"] = wrk(app_base, ["/embed", items], args.connections, args.seconds)
             memory = [rss_mib(app_process.pid)] + [rss_mib(p) for p in children(app_process.pid)]
+            new_urls = new_url_rows(app_base, items, args.seconds)
             ready_ms, weights = ready_times(app_base + "/embed")
             gzipped = {url: gzip_size(url) for url in weights}
             static_ready_ms, _ = ready_times(static_base + "/embed.html")
@@ -187,6 +232,7 @@ def main() -> int:
           f"with the basemap fallback {(ours_gzip + fallback_gzip) / folium_total:.2f}")
     print(f"\nresident memory: master {memory[0]:.0f} MiB, workers "
           + ", ".join(f"{m:.0f} MiB" for m in memory[1:]))
+    new_url_table(new_urls, items, args.seconds)
     return 0
 
 

@@ -141,6 +141,30 @@ def test_version_is_the_hash_of_the_bytes_loaded(data_copy: Path):
     assert load_catalogue(data_copy).version == digest.hexdigest()[:16]
 
 
+def test_a_file_changed_while_loading_never_labels_the_data_loaded(data_copy: Path,
+                                                                   monkeypatch):
+    """A reload reads the files while an editor may still be writing them: the version
+    must name the bytes that were loaded, not what a later read finds."""
+    import hashlib
+
+    before = load_catalogue(data_copy).version
+    real_read = Path.read_bytes
+
+    def read_then_change(path: Path) -> bytes:
+        raw = real_read(path)
+        if path.suffix == ".geojson":  # rewritten on disk just after it was read
+            path.write_bytes(raw.replace(b'"features"', b' "features"', 1))
+        return raw
+
+    monkeypatch.setattr(Path, "read_bytes", read_then_change)
+    assert load_catalogue(data_copy).version == before
+    monkeypatch.undo()
+    digest = hashlib.sha256()
+    for name in sorted(p.name for p in data_copy.iterdir()):
+        digest.update(name.encode() + b"\0" + (data_copy / name).read_bytes() + b"\0")
+    assert digest.hexdigest()[:16] != before  # the files did change meanwhile
+
+
 # Arbitrary JSON, with the data's own member names among the keys so that it reaches
 # past the envelope into features, properties and entries.
 NAMES = ["type", "features", "id", "geometry", "properties", "coordinates", "name", "names",

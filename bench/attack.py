@@ -244,6 +244,11 @@ def reloads(address: tuple[str, int], master: int) -> str:
     """5 data reloads while 4 kept-alive clients ask without pause."""
     stop = threading.Event()
     counts = {"ok": 0, "failed": 0}
+    reasons: dict[str, int] = {}
+
+    def failed(reason: str) -> None:
+        counts["failed"] += 1
+        reasons[reason] = reasons.get(reason, 0) + 1
 
     def client() -> None:
         connection = http.client.HTTPConnection(*address, timeout=10)
@@ -252,11 +257,14 @@ def reloads(address: tuple[str, int], master: int) -> str:
                 connection.request("GET", "/api/collections")
                 response = connection.getresponse()
                 response.read()
-                counts["ok" if response.status == 200 else "failed"] += 1
+                if response.status == 200:
+                    counts["ok"] += 1
+                else:
+                    failed(str(response.status))
                 if response.getheader("Connection", "").lower() == "close":
                     connection.close()
-            except (OSError, http.client.HTTPException):
-                counts["failed"] += 1
+            except (OSError, http.client.HTTPException) as error:
+                failed(type(error).__name__)
                 connection.close()
 
     threads = [threading.Thread(target=client) for _ in range(4)]
@@ -269,7 +277,8 @@ def reloads(address: tuple[str, int], master: int) -> str:
     stop.set()
     for thread in threads:
         thread.join(timeout=30)
-    return f"{counts['ok']} answered, {counts['failed']} failed"
+    why = "".join(f", {count} {reason}" for reason, count in reasons.items())
+    return f"{counts['ok']} answered, {counts['failed']} failed{why}"
 
 
 ATTACKS = {"cache-fill": cache_fill, "accept-languages": accept_languages,

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import brotli
-from cachetools import LRUCache
+from cachetools import Cache, LRUCache
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
@@ -259,6 +259,8 @@ class Upgrader:
         jobs = self.jobs
         while True:
             fastpath, entry = jobs.get()
+            if not fastpath.holds(entry):  # replaced or evicted meanwhile
+                continue
             started = time.monotonic()
             upgraded = entry
             for name in entry.variants:
@@ -278,8 +280,9 @@ class FastPath:
     dictionary operations: no request waits on another's compression."""
 
     def __init__(self, app: Callable[..., Iterable[bytes]], generation: Callable[[], str],
-                 max_bytes: int = MAX_BYTES) -> None:
+                 max_bytes: int = MAX_BYTES, upgrader: Upgrader = UPGRADER) -> None:
         self.app = app
+        self.upgrader = upgrader
         self.generation = generation
         self.current = generation()
         self.max_bytes = max_bytes
@@ -321,7 +324,13 @@ class FastPath:
         """An answer was given from `entry`: hot entries are queued for the heavy levels."""
         entry.hits += 1
         if entry.hits >= UPGRADE_AFTER and not entry.queued and entry.needs_upgrade():
-            UPGRADER.submit(self, entry)
+            self.upgrader.submit(self, entry)
+
+    def holds(self, entry: Entry) -> bool:
+        """Whether `entry` is still the one kept for its key (its recency unchanged)."""
+        with self.lock:
+            return any(entry.key in segment and Cache.__getitem__(segment, entry.key) is entry
+                       for segment in (self.entries, self.probation))
 
     def replace(self, old: Entry, new: Entry) -> None:
         """Put `new` in place of `old`, if `old` is still the entry kept for its key."""

@@ -241,22 +241,24 @@ class Upgrader:
     def __init__(self) -> None:
         self.jobs: queue.Queue[tuple[FastPath, Entry]] = queue.Queue(UPGRADE_QUEUE)
         self.pid = 0
+        self.starting = threading.Lock()
 
     def submit(self, fastpath: FastPath, entry: Entry) -> None:
-        if self.pid != os.getpid():  # first use in this process (a worker forks)
-            self.pid = os.getpid()
-            self.jobs = queue.Queue(UPGRADE_QUEUE)
-            threading.Thread(target=self._run, daemon=True, name="mapapp-upgrade").start()
+        with self.starting:
+            if self.pid != os.getpid():  # first use in this process (a worker forks)
+                self.pid = os.getpid()
+                self.jobs = queue.Queue(UPGRADE_QUEUE)
+                threading.Thread(target=self._run, args=(self.jobs,), daemon=True,
+                                 name="mapapp-upgrade").start()
         entry.queued = True
         try:
             self.jobs.put_nowait((fastpath, entry))
         except queue.Full:
             entry.queued = False  # asked again later, queued again
 
-    def _run(self) -> None:
+    def _run(self, jobs: queue.Queue[tuple[FastPath, Entry]]) -> None:
         with contextlib.suppress(AttributeError, OSError):  # Linux: a thread's own nice
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
-        jobs = self.jobs
         while True:
             fastpath, entry = jobs.get()
             if not fastpath.holds(entry):  # replaced or evicted meanwhile

@@ -14,6 +14,7 @@ from flask import Blueprint, Response, current_app, g, request
 from werkzeug.http import http_date
 
 from mapapp.catalogue import Catalogue
+from mapapp.crs import CRS84
 from mapapp.dataschema import SCHEMAS, schema_bytes
 from mapapp.downloads import Download
 from mapapp.errors import NotFound, single_values
@@ -29,16 +30,19 @@ from mapapp.features import (
     collection_document,
     collections_document,
     conformance_document,
+    content_crs,
     data_dates,
     dumps,
     feature_collection_bytes,
     feature_schema,
+    in_crs,
     item_document,
     items_envelope,
     landing_document,
     page_of,
     parse_items_query,
 )
+from mapapp.queryables import queryables_document
 from mapapp.state import current_state
 
 __all__ = ["GEOJSON", "base_url", "bp", "dumps", "reject_query_parameters"]
@@ -106,7 +110,7 @@ def conformance() -> Response:
 @bp.get("/openapi")
 def openapi() -> Response:
     json_only()
-    servers = [{"url": base_url().rstrip("/")}]
+    servers = [{"url": f"{base_url()}api"}]  # the paths are relative to /api
     return _json({**current_state().openapi, "servers": servers}, OPENAPI)
 
 
@@ -131,30 +135,45 @@ def schema(collection_id: str) -> Response:
                                 base_url()), JSON_SCHEMA)
 
 
+@bp.get("/collections/<collection_id>/queryables")
+def queryables(collection_id: str) -> Response:
+    """What the items can be filtered by (Part 3): by `name=value` or in a CQL2 filter."""
+    json_only()
+    return _json(queryables_document(current_state().catalogue.collection(collection_id),
+                                     base_url()), JSON_SCHEMA)
+
+
 @bp.get("/collections/<collection_id>/items")
 def items(collection_id: str) -> Response:
     state = current_state()
-    query = parse_items_query(request.args.to_dict(flat=False), request.path)
     collection = state.catalogue.collection(collection_id)
+    query = parse_items_query(collection, request.args.to_dict(flat=False), request.path)
     if query.f != "json":
         return _attachment(state.downloads.collection(collection.id, query.f))
     matched, page = page_of(collection, query)
     items_url = f"{base_url()}api/collections/{collection.id}/items"
     envelope = items_envelope(collection, query, matched, len(page), items_url,
                               request.args.to_dict(), state.catalogue.loaded_at)
-    bodies = state.feature_bodies[collection.id]
-    body = feature_collection_bytes([bodies[i] for i in page], envelope)
-    return ready(Response(body, content_type=GEOJSON), REVALIDATE)
+    if query.crs == CRS84:
+        bodies = state.feature_bodies[collection.id]
+        features = [bodies[i] for i in page]
+    else:
+        features = [dumps(in_crs(collection.features[i], query.crs)) for i in page]
+    response = Response(feature_collection_bytes(features, envelope), content_type=GEOJSON)
+    response.headers["Content-Crs"] = content_crs(query.crs)
+    return ready(response, REVALIDATE)
 
 
 @bp.get("/collections/<collection_id>/items/<feature_id>")
 def item(collection_id: str, feature_id: str) -> Response:
     values = reject_query_parameters(ITEM_PARAMETERS)
     check_f(values.get("f"), ("json",))
-    check_crs(values)
+    crs = check_crs(values)
     collection = current_state().catalogue.collection(collection_id)
-    feature = collection.feature(feature_id)
-    return _json(item_document(collection, feature, base_url()), GEOJSON)
+    feature = in_crs(collection.feature(feature_id), crs)
+    response = _json(item_document(collection, feature, base_url()), GEOJSON)
+    response.headers["Content-Crs"] = content_crs(crs)
+    return response
 
 
 @bp.get("/schemas/<schema_name>")

@@ -21,25 +21,35 @@ from urllib.parse import urlencode
 import shapely
 
 from mapapp.catalogue import Catalogue, Collection
+from mapapp.crs import CRS84, SUPPORTED, bbox_to_crs84, parse_crs, transform_geojson
 from mapapp.downloads import FORMATS
 from mapapp.errors import BadParameter, single_values
+from mapapp.filtering import CONFORMANCE as FILTER_CONFORMANCE
+from mapapp.filtering import Predicate, parse_filter
+from mapapp.queryables import property_filters, queryables
 
 GEOJSON = "application/geo+json"
 JSON = "application/json"
 OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
 GEOPACKAGE = "application/geopackage+sqlite3"
 JSON_SCHEMA = "application/schema+json"
-CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
 GREGORIAN = "http://www.opengis.net/def/uri/ISO-8601/0/Gregorian"
-CONFORMANCE = tuple(
-    f"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/{name}"
-    for name in ("core", "geojson", "oas30")
+CONFORMANCE = (
+    *(f"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/{name}"
+      for name in ("core", "geojson", "oas30")),
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    *(f"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/{name}"
+      for name in ("queryables", "queryables-query-parameters", "filter", "features-filter")),
+    *FILTER_CONFORMANCE,
 )
 LIMIT_DEFAULT = 100
 LIMIT_MAX = 1000
-# crs and bbox-crs come from Part 2; GDAL sends crs once a collection lists its CRS.
-# The only CRS served is CRS84, so it is the only value they take.
-ITEMS_PARAMETERS = ("limit", "offset", "bbox", "datetime", "f", "crs", "bbox-crs")
+# crs and bbox-crs come from Part 2, filter, filter-lang and filter-crs from Part 3;
+# besides these, the items take one parameter per queryable property (`status=…`).
+ITEMS_PARAMETERS = ("limit", "offset", "bbox", "datetime", "f", "crs", "bbox-crs", "filter",
+                    "filter-lang", "filter-crs")
+SELECTING = ("limit", "offset", "bbox", "datetime", "filter")
 ITEM_PARAMETERS = ("f", "crs")
 F_JSON = ("f",)
 ITEMS_FORMATS = ("json", *FORMATS)
@@ -69,11 +79,9 @@ def check_f(value: str | None, valid: Sequence[str]) -> str:
     return value
 
 
-def check_crs(values: Mapping[str, str]) -> None:
-    for name in ("crs", "bbox-crs"):
-        if name in values and values[name] != CRS84:
-            raise BadParameter(f"{name} must be {CRS84}, the only CRS served; "
-                               f"got {values[name]!r}")
+def check_crs(values: Mapping[str, str], name: str = "crs") -> str:
+    """The URI of the CRS the parameter `name` asks for; CRS84 when absent."""
+    return parse_crs(name, values[name]) if name in values else CRS84
 
 
 @dataclass(frozen=True)
@@ -94,24 +102,48 @@ class ItemsQuery:
     bbox: tuple[float, float, float, float] | None = None
     period: Period | None = None
     f: str = "json"
+    properties: tuple[tuple[str, Any], ...] = ()  # name=value filters, values typed
+    predicate: Predicate | None = None  # the CQL2 filter
+    crs: str = CRS84  # of the answer's geometries
 
 
-def parse_items_query(args: Mapping[str, Sequence[str]], path: str) -> ItemsQuery:
+def items_parameters(collection: Collection) -> tuple[str, ...]:
+    """What the items of `collection` take: the standard's parameters, then one per
+    queryable property (none of them shadows a standard one)."""
+    return (*ITEMS_PARAMETERS, *(name for name in queryables(collection)
+                                 if name not in ITEMS_PARAMETERS))
+
+
+def parse_items_query(collection: Collection, args: Mapping[str, Sequence[str]],
+                      path: str) -> ItemsQuery:
     """The items parameters, each checked; a download (f other than json) is always
     the whole collection, so it refuses the selecting parameters."""
-    values = single_values(args, ITEMS_PARAMETERS, path)
+    values = single_values(args, items_parameters(collection), path)
     f = check_f(values.get("f"), ITEMS_FORMATS)
-    check_crs(values)
-    selecting = [name for name in ("limit", "offset", "bbox", "datetime") if name in values]
-    if f != "json" and selecting:
+    crs = check_crs(values)
+    bbox_crs = check_crs(values, "bbox-crs")
+    filter_crs = check_crs(values, "filter-crs")
+    properties = property_filters(collection,
+                                  {k: v for k, v in values.items() if k not in ITEMS_PARAMETERS})
+    selecting = [name for name in SELECTING if name in values] + [n for n, _ in properties]
+    if f != "json" and (selecting or crs != CRS84):
         raise BadParameter(f"f={f} downloads the whole collection; it cannot be combined "
-                           f"with {', '.join(selecting)}")
+                           f"with {', '.join(selecting or ['crs'])}")
+    if "filter" not in values:
+        for name in ("filter-lang", "filter-crs"):
+            if name in values:
+                raise BadParameter(f"{name} describes filter, which is not given")
+    predicate = (parse_filter(values["filter"], values.get("filter-lang"), filter_crs,
+                              queryables(collection)) if "filter" in values else None)
     return ItemsQuery(
         limit=_integer(values, "limit", LIMIT_DEFAULT, 1, LIMIT_MAX),
         offset=_integer(values, "offset", 0, 0, OFFSET_MAX),
-        bbox=parse_bbox(values["bbox"]) if "bbox" in values else None,
+        bbox=parse_bbox(values["bbox"], bbox_crs) if "bbox" in values else None,
         period=parse_datetime(values["datetime"]) if "datetime" in values else None,
         f=f,
+        properties=properties,
+        predicate=predicate,
+        crs=crs,
     )
 
 
@@ -124,8 +156,9 @@ def _integer(values: Mapping[str, str], name: str, default: int, low: int, high:
     return int(text)
 
 
-def parse_bbox(text: str) -> tuple[float, float, float, float]:
-    """minx,miny,maxx,maxy in CRS84 (six numbers add heights, which 2D data ignores)."""
+def parse_bbox(text: str, crs: str = CRS84) -> tuple[float, float, float, float]:
+    """minx,miny,maxx,maxy in `crs`, in its axis order (six numbers add heights, which
+    2D data ignores), as a CRS84 box."""
     parts = text.split(",")
     if len(parts) not in (4, 6):
         raise BadParameter(f"bbox must be 4 numbers minx,miny,maxx,maxy (or 6 with heights); "
@@ -137,6 +170,12 @@ def parse_bbox(text: str) -> tuple[float, float, float, float]:
     minx, miny, maxx, maxy = numbers[:2] + numbers[-3:-1] if len(numbers) == 6 else numbers
     if len(numbers) == 6 and numbers[2] > numbers[5]:
         raise BadParameter(f"bbox minz {parts[2]} is greater than maxz {parts[5]}")
+    if crs != CRS84:
+        for axis, low, high in ((1, minx, maxx), (2, miny, maxy)):
+            if low > high:
+                raise BadParameter(f"bbox: the minimum of axis {axis} ({low:g}) is greater "
+                                   f"than its maximum ({high:g})")
+        return bbox_to_crs84((minx, miny, maxx, maxy), crs)
     for name, value, limit in (("minx", minx, 180), ("maxx", maxx, 180),
                                ("miny", miny, 90), ("maxy", maxy, 90)):
         if abs(value) > limit:
@@ -182,9 +221,13 @@ def year_span(year: int) -> tuple[datetime, datetime]:
 
 
 def select(collection: Collection, query: ItemsQuery) -> list[int]:
-    """Indexes of the features matching bbox (geometry intersects) and datetime (the
-    feature's year overlaps; a feature without a year has no time and does not)."""
+    """Indexes of the features matching bbox (geometry intersects), datetime (the
+    feature's year overlaps; a feature without a year has no time and does not), the
+    property filters (equal) and the CQL2 filter."""
     chosen = list(range(len(collection.features)))
+    for name, value in query.properties:
+        chosen = [i for i in chosen if _equal(collection.features[i]["properties"].get(name),
+                                              value)]
     if query.bbox is not None:
         hits = shapely.intersects(collection.shapes, shapely.box(*query.bbox))
         chosen = [i for i in chosen if hits[i]]
@@ -193,7 +236,29 @@ def select(collection: Collection, query: ItemsQuery) -> list[int]:
         chosen = [i for i in chosen
                   if isinstance(year := collection.features[i]["properties"].get("year"), int)
                   and period.overlaps(*year_span(year))]
+    if query.predicate is not None:
+        predicate = query.predicate
+        chosen = [i for i in chosen
+                  if predicate((collection.features[i]["properties"], collection.shapes[i]))]
     return chosen
+
+
+def _equal(found: Any, wanted: Any) -> bool:
+    """A property filter's match: equal values of one type (1 is not true)."""
+    return found is not None and isinstance(found, bool) == isinstance(wanted, bool) \
+        and found == wanted
+
+
+def in_crs(feature: dict[str, Any], crs: str) -> dict[str, Any]:
+    """A feature with its geometry in `crs` (the data is CRS84)."""
+    if crs == CRS84:
+        return feature
+    return {**feature, "geometry": transform_geojson(feature["geometry"], crs)}
+
+
+def content_crs(crs: str) -> str:
+    """The `Content-Crs` header of an answer in `crs` (Part 2)."""
+    return f"<{crs}>"
 
 
 def page_of(collection: Collection, query: ItemsQuery) -> tuple[int, list[int]]:
@@ -297,11 +362,13 @@ def collection_document(collection: Collection, base: str,
             link(url, "self", JSON, collection.title),
             link(f"{url}/schema", "describedby", JSON_SCHEMA,
                  f"{collection.title}: the schema of its features"),
+            link(f"{url}/queryables", QUERYABLES_REL, JSON_SCHEMA,
+                 f"{collection.title}: what its items can be filtered by"),
             *download_links(f"{url}/items", collection.title, "enclosure"),
         ],
         "extent": extent(collection),
         "itemType": "feature",
-        "crs": [CRS84],
+        "crs": list(SUPPORTED),
         "storageCrs": CRS84,
     }
 

@@ -3,6 +3,12 @@
 Collection ids, source ids, parameter limits and patterns come from the same
 constants the server checks with (mapapp.features, mapapp.validation), so the
 document cannot promise what the server refuses. GDAL, OWSLib and schemathesis read it.
+
+Paths are relative to the server `<site>/api`, as OGC API tools expect (`/`,
+`/conformance`, `/collections/{collectionId}/items`…). Each operation writes its
+parameters out in full rather than by `$ref`: OGC validators look for `limit` and
+`filter` by name. Each collection also has its own items path, which lists the
+properties it can be filtered by (`status=…`), found in its data (mapapp.queryables).
 """
 
 from __future__ import annotations
@@ -10,10 +16,10 @@ from __future__ import annotations
 from typing import Any
 
 from mapapp.catalogue import Catalogue
+from mapapp.crs import CRS84, SUPPORTED
 from mapapp.dataschema import SCHEMAS
 from mapapp.downloads import FORMATS
 from mapapp.features import (
-    CRS84,
     DATETIME,
     GEOJSON,
     GEOPACKAGE,
@@ -24,8 +30,11 @@ from mapapp.features import (
     LIMIT_MAX,
     OFFSET_MAX,
     OPENAPI,
+    items_parameters,
 )
+from mapapp.filtering import LANGUAGES as FILTER_LANGUAGES
 from mapapp.precision import PRECISIONS
+from mapapp.queryables import queryables
 from mapapp.translated import LANGUAGES, TARGET_LANGUAGES
 from mapapp.validation import GEOMETRY_TYPES, ID_PATTERN, STATUSES
 
@@ -55,11 +64,14 @@ DATA_DATES = {
 }
 
 
+def query(name: str, description: str, schema: dict[str, Any], **extra: Any) -> dict:
+    return {"name": name, "in": "query", "required": False, "description": description,
+            "schema": schema, **extra}
+
+
 def parameters(catalogue: Catalogue) -> dict[str, Any]:
     """Every query and path parameter, with the limits the server enforces."""
-    def query(name: str, description: str, schema: dict[str, Any], **extra: Any) -> dict:
-        return {"name": name, "in": "query", "required": False, "description": description,
-                "schema": schema, **extra}
+    crs_values = list(SUPPORTED)
 
     first = catalogue.collections[0]
     return {
@@ -81,22 +93,36 @@ def parameters(catalogue: Catalogue) -> dict[str, Any]:
                         "default": LIMIT_DEFAULT}),
         "offset": query("offset", "How many matching features to skip.",
                         {"type": "integer", "minimum": 0, "maximum": OFFSET_MAX, "default": 0}),
-        "bbox": query("bbox", "minx,miny,maxx,maxy in CRS84 longitude and latitude (six "
-                      "numbers add heights, ignored): features whose geometry intersects it. "
-                      "min must not exceed max; longitudes within ±180, latitudes ±90.",
-                      _array({"type": "number", "minimum": -180, "maximum": 180},
-                             minItems=4, maxItems=6), style="form", explode=False),
+        "bbox": query("bbox", "minx,miny,maxx,maxy (six numbers add heights, ignored): "
+                      "features whose geometry intersects it. In CRS84 longitude and "
+                      "latitude unless bbox-crs says otherwise (EPSG:4326: minlat,minlon,"
+                      "maxlat,maxlon). min must not exceed max; in CRS84 longitudes within "
+                      "±180, latitudes ±90.",
+                      _array({"type": "number"}, minItems=4, maxItems=6),
+                      style="form", explode=False),
         "datetime": query("datetime", "An RFC 3339 date, date-time or interval (`..` for an "
                           "open end): features whose `year` overlaps it; features with no "
                           "year are left out.", {"type": "string", "pattern": f"^(?:{DATETIME})$"}),
-        "crs": query("crs", "The CRS of the answer; CRS84 (longitude, latitude), the only one.",
-                     {"type": "string", "enum": [CRS84], "default": CRS84}),
-        "bbox-crs": query("bbox-crs", "The CRS of bbox; CRS84, the only one.",
-                          {"type": "string", "enum": [CRS84], "default": CRS84}),
+        "crs": query("crs", "The CRS of the answer's geometries, in its own axis order "
+                     "(EPSG:4326 is latitude, longitude); the answer says it in Content-Crs.",
+                     {"type": "string", "enum": crs_values, "default": CRS84}),
+        "bbox-crs": query("bbox-crs", "The CRS of bbox, in its own axis order.",
+                          {"type": "string", "enum": crs_values, "default": CRS84}),
+        "filter": query("filter", "A CQL2 filter (text or, with filter-lang=cql2-json, "
+                        "JSON) over the collection's queryables and `geometry`: comparisons, "
+                        "LIKE, BETWEEN, IN, IS NULL, AND/OR/NOT and the S_ spatial functions "
+                        "(S_INTERSECTS(geometry, POLYGON((…))) or BBOX(…)).",
+                        {"type": "string"}),
+        "filter-lang": query("filter-lang", "The language of filter: cql2-text (default) or "
+                             "cql2-json.", {"type": "string", "enum": list(FILTER_LANGUAGES),
+                                            "default": FILTER_LANGUAGES[0]}),
+        "filter-crs": query("filter-crs", "The CRS of filter's geometries.",
+                            {"type": "string", "enum": crs_values, "default": CRS84}),
         "f": query("f", "The format: json (default).", {"type": "string", "enum": ["json"]}),
         "itemsFormat": query(
             "f", "json (default, paged GeoJSON) or a download of the whole collection: "
-            "csv, kml, gpkg. A download cannot be combined with limit, offset, bbox or datetime.",
+            "csv, kml, gpkg. A download cannot be combined with limit, offset, bbox, "
+            "datetime, filter, crs or a property filter.",
             {"type": "string", "enum": list(ITEMS_FORMATS), "default": "json"}),
     }
 
@@ -199,15 +225,18 @@ def responses() -> dict[str, Any]:
     }
 
 
-def _operation(operation_id: str, summary: str, params: list[str], ok: dict[str, Any],
-               not_found: bool = False) -> dict[str, Any]:
+def _operation(operation_id: str, summary: str, params: list[dict[str, Any]],
+               ok: dict[str, Any], not_found: bool = False) -> dict[str, Any]:
     answers = {"200": ok, "400": _ref("responses", "BadRequest")}
     if not_found:
         answers["404"] = _ref("responses", "NotFound")
     answers["414"] = _ref("responses", "URITooLong")
     return {"get": {"operationId": operation_id, "summary": summary,
-                    "parameters": [_ref("parameters", name) for name in params],
-                    "responses": answers}}
+                    "parameters": params, "responses": answers}}
+
+
+ITEMS = ["limit", "offset", "bbox", "bbox-crs", "datetime", "crs", "filter", "filter-lang",
+         "filter-crs", "itemsFormat"]
 
 
 def _items_ok() -> dict[str, Any]:
@@ -223,48 +252,73 @@ def _items_ok() -> dict[str, Any]:
             "content": content}
 
 
-def paths() -> dict[str, Any]:
-    collection = "/api/collections/{collectionId}"
-    return {
-        "/api": _operation("getLandingPage", "The landing page, with links to the rest.",
-                           ["f"], _json("The landing page.", "landingPage")),
-        "/api/conformance": _operation(
+def _property_parameters(catalogue: Catalogue, collection_id: str) -> list[dict[str, Any]]:
+    """One `name=value` filter per queryable property of the collection."""
+    collection = catalogue.collection(collection_id)
+    found = queryables(collection)
+    return [query(name, f"Only the features whose `{name}` equals this value"
+                  + (" (one of those listed)." if "enum" in found[name].schema() else "."),
+                  {k: v for k, v in found[name].schema().items() if k != "title"})
+            for name in items_parameters(collection) if name in found]
+
+
+def paths(catalogue: Catalogue) -> dict[str, Any]:
+    params = parameters(catalogue)
+
+    def use(*names: str) -> list[dict[str, Any]]:
+        return [params[name] for name in names]
+
+    collection = "/collections/{collectionId}"
+    schema_ok = {"description": "The JSON Schema (draft 2020-12).",
+                 "content": {JSON_SCHEMA: {"schema": {"type": "object"}}}}
+    found = {
+        "/": _operation("getLandingPage", "The landing page, with links to the rest.",
+                        use("f"), _json("The landing page.", "landingPage")),
+        "/conformance": _operation(
             "getConformance", "The OGC API – Features conformance classes this API meets.",
-            ["f"], _json("The conformance classes.", "confClasses")),
-        "/api/openapi": _operation(
-            "getOpenAPI", "This document.", ["f"],
+            use("f"), _json("The conformance classes.", "confClasses")),
+        "/openapi": _operation(
+            "getOpenAPI", "This document.", use("f"),
             {"description": "The OpenAPI 3.0 definition.",
              "content": {OPENAPI: {"schema": {"type": "object"}}}}),
-        "/api/collections": _operation(
+        "/collections": _operation(
             "getCollections", "Every collection, in display order, with extents and links.",
-            ["f"], _json("The collections.", "collections")),
+            use("f"), _json("The collections.", "collections")),
         collection: _operation(
-            "describeCollection", "One collection.", ["collectionId", "f"],
+            "describeCollection", "One collection.", use("collectionId", "f"),
             _json("The collection.", "collection"), not_found=True),
         f"{collection}/schema": _operation(
             "getCollectionSchema", "A JSON Schema of the collection's features, each "
-            "property typed from the data.", ["collectionId", "f"],
-            {"description": "The JSON Schema (draft 2020-12).",
-             "content": {JSON_SCHEMA: {"schema": {"type": "object"}}}}, not_found=True),
+            "property typed from the data.", use("collectionId", "f"), schema_ok,
+            not_found=True),
+        f"{collection}/queryables": _operation(
+            "getQueryables", "What the collection's items can be filtered by (OGC API – "
+            "Features Part 3): its geometry and its string, number and boolean properties.",
+            use("collectionId", "f"), schema_ok, not_found=True),
         f"{collection}/items": _operation(
-            "getFeatures", "The collection's features, paged; or the whole collection as a file.",
-            ["collectionId", "limit", "offset", "bbox", "bbox-crs", "datetime", "crs",
-             "itemsFormat"],
-            _items_ok(), not_found=True),
+            "getFeatures", "The collection's features, paged; or the whole collection as a "
+            "file. Each collection's own items path lists the properties it can be "
+            "filtered by.", use("collectionId", *ITEMS), _items_ok(), not_found=True),
         f"{collection}/items/{{featureId}}": _operation(
             "getFeature", "One feature, with links to its collection.",
-            ["collectionId", "featureId", "crs", "f"],
+            use("collectionId", "featureId", "crs", "f"),
             _json("The feature.", "feature", GEOJSON), not_found=True),
-        "/api/schemas/{schemaName}": _operation(
-            "getDataSchema", "The JSON Schema (draft 2020-12) of a data file, which every "
-            "load of the data checks before its rules.", ["schemaName", "f"],
-            {"description": "The JSON Schema.",
-             "content": {JSON_SCHEMA: {"schema": {"type": "object"}}}}, not_found=True),
-        "/api/download.gpkg": _operation(
-            "getCatalogueGeoPackage", "Every collection as a layer of one GeoPackage.", [],
-            {"description": "The GeoPackage (attachment).",
-             "content": {GEOPACKAGE: {"schema": {"type": "string", "format": "binary"}}}}),
     }
+    for item in catalogue.collections:
+        found[f"/collections/{item.id}/items"] = _operation(
+            f"getFeatures-{item.id}", f"{item.title}: the features, paged, filtered by "
+            "bbox, datetime, CQL2 or their properties; or the whole collection as a file.",
+            [*use(*ITEMS), *_property_parameters(catalogue, item.id)], _items_ok())
+    found["/schemas/{schemaName}"] = _operation(
+        "getDataSchema", "The JSON Schema (draft 2020-12) of a data file, which every "
+        "load of the data checks before its rules.", use("schemaName", "f"),
+        {"description": "The JSON Schema.",
+         "content": {JSON_SCHEMA: {"schema": {"type": "object"}}}}, not_found=True)
+    found["/download.gpkg"] = _operation(
+        "getCatalogueGeoPackage", "Every collection as a layer of one GeoPackage.", [],
+        {"description": "The GeoPackage (attachment).",
+         "content": {GEOPACKAGE: {"schema": {"type": "string", "format": "binary"}}}})
+    return found
 
 
 def openapi_document(catalogue: Catalogue) -> dict[str, Any]:
@@ -275,12 +329,13 @@ def openapi_document(catalogue: Catalogue) -> dict[str, Any]:
             "title": "mapapp: OGC API – Features",
             "version": catalogue.version,
             "description": "China–Kazakhstan cooperation projects, each citing its sentence "
-                           "of the article. GeoJSON in CRS84 (longitude, latitude). "
+                           "of the article. GeoJSON in CRS84 (longitude, latitude), "
+                           "EPSG:4326 or EPSG:3857 (`crs`). "
                            "`info.version` is the data version.",
             "license": {"name": "Data: ODbL (OpenStreetMap-derived geometry), CC BY 4.0 "
                                 "(GeoNames), CC BY-SA 4.0 (Wikipedia); see geodata/README.md"},
         },
-        "paths": paths(),
+        "paths": paths(catalogue),
         "components": {"parameters": parameters(catalogue), "schemas": schemas(catalogue),
                        "responses": responses()},
     }

@@ -29,6 +29,10 @@ def test_collections_list_in_catalogue_order(client):
             {"href": "http://localhost/api/collections/energy/schema", "rel": "describedby",
              "type": "application/schema+json",
              "title": "Energy sites: the schema of its features"},
+            {"href": "http://localhost/api/collections/energy/queryables",
+             "rel": "http://www.opengis.net/def/rel/ogc/1.0/queryables",
+             "type": "application/schema+json",
+             "title": "Energy sites: what its items can be filtered by"},
             {"href": f"{items}?f=csv", "rel": "enclosure", "type": "text/csv; charset=utf-8",
              "title": "Energy sites: the whole collection as CSV (geometry as WKT)"},
             {"href": f"{items}?f=kml", "rel": "enclosure",
@@ -39,7 +43,9 @@ def test_collections_list_in_catalogue_order(client):
              "title": "Energy sites: the whole collection as GeoPackage"},
         ],
         "extent": {"spatial": {"bbox": [[69.69, 43.25, 76.91, 43.49]], "crs": crs84}},
-        "itemType": "feature", "crs": [crs84], "storageCrs": crs84,
+        "itemType": "feature", "storageCrs": crs84,
+        "crs": [crs84, "http://www.opengis.net/def/crs/EPSG/0/4326",
+                "http://www.opengis.net/def/crs/EPSG/0/3857"],
     }
 
 

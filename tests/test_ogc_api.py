@@ -22,6 +22,7 @@ from mapapp.features import _json_type
 from tests.conftest import FIXTURE_DATA, REAL_DATA
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+EPSG = "http://www.opengis.net/def/crs/EPSG/0/"
 CORE = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/"
 ITEMS = "/api/collections/energy/items"
 
@@ -61,12 +62,21 @@ def test_landing_page_links_to_the_rest(client):
     assert client.get("/api/").data == response.data  # clients that join paths to "api/"
 
 
-def test_conformance_declares_core_geojson_oas30(client):
+def test_conformance_declares_parts_1_2_3_and_cql2(client):
     response = client.get("/api/conformance?f=json")
     assert response.status_code == 200
     assert response.content_type == "application/json"
-    assert response.get_json() == {"conformsTo": [CORE + "core", CORE + "geojson",
-                                                  CORE + "oas30"]}
+    part3 = "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/"
+    cql2 = "http://www.opengis.net/spec/cql2/1.0/conf/"
+    assert response.get_json() == {"conformsTo": [
+        CORE + "core", CORE + "geojson", CORE + "oas30",
+        "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+        part3 + "queryables", part3 + "queryables-query-parameters", part3 + "filter",
+        part3 + "features-filter",
+        cql2 + "cql2-text", cql2 + "cql2-json", cql2 + "basic-cql2",
+        cql2 + "advanced-comparison-operators", cql2 + "basic-spatial-functions",
+        cql2 + "basic-spatial-functions-plus", cql2 + "spatial-functions",
+        cql2 + "property-property"]}
 
 
 def test_collection_document_has_extent_crs_and_downloads(client):
@@ -75,12 +85,15 @@ def test_collection_document_has_extent_crs_and_downloads(client):
     assert response.content_type == "application/json"
     body = response.get_json()
     assert body["extent"] == {"spatial": {"bbox": [[69.69, 43.25, 76.91, 43.49]], "crs": CRS84}}
-    assert (body["itemType"], body["crs"], body["storageCrs"]) == ("feature", [CRS84], CRS84)
+    assert (body["itemType"], body["crs"], body["storageCrs"]) == ("feature", [
+        CRS84, EPSG + "4326", EPSG + "3857"], CRS84)
     base = "http://localhost/api/collections/energy"
     assert [(link["rel"], link["href"], link["type"]) for link in body["links"]] == [
         ("items", f"{base}/items", "application/geo+json"),
         ("self", base, "application/json"),
         ("describedby", f"{base}/schema", "application/schema+json"),
+        ("http://www.opengis.net/def/rel/ogc/1.0/queryables", f"{base}/queryables",
+         "application/schema+json"),
         ("enclosure", f"{base}/items?f=csv", "text/csv; charset=utf-8"),
         ("enclosure", f"{base}/items?f=kml", "application/vnd.google-earth.kml+xml"),
         ("enclosure", f"{base}/items?f=gpkg", "application/geopackage+sqlite3"),
@@ -244,10 +257,12 @@ BAD = [
     ("f=csv&limit=2", "f=csv downloads the whole collection; it cannot be combined with limit"),
     ("f=gpkg&bbox=1,2,3,4&offset=1", "f=gpkg downloads the whole collection; "
                                      "it cannot be combined with offset, bbox"),
-    ("crs=EPSG:4326", f"crs must be {CRS84}, the only CRS served; got 'EPSG:4326'"),
+    ("crs=EPSG:4258", "crs 'EPSG:4258' is not supported; the CRSs served are "
+                      f"{CRS84}, {EPSG}4326, {EPSG}3857"),
     ("limit=1&limit=2", "query parameter 'limit' is given 2 times; give it once"),
     ("limt=5", "unknown query parameter 'limt' for /api/collections/energy/items; "
-               "it takes limit, offset, bbox, datetime, f, crs, bbox-crs"),
+               "it takes limit, offset, bbox, datetime, f, crs, bbox-crs, filter, filter-lang, "
+               "filter-crs, name, kind, status, summary, precision, error_km, location_note"),
 ]
 
 
@@ -291,7 +306,7 @@ def test_public_url_makes_every_link_and_the_server(app):
              for link in client.get(path).get_json()["links"]]
     assert hrefs and all(h.startswith("https://map.example.org/api") for h in hrefs)
     servers = client.get("/api/openapi").get_json()["servers"]
-    assert servers == [{"url": "https://map.example.org"}]
+    assert servers == [{"url": "https://map.example.org/api"}]
 
 
 def test_csv_download_flattens_properties_into_readable_columns(client):
@@ -358,9 +373,12 @@ def test_openapi_is_valid_and_names_every_collection(real_client):
 
 def test_openapi_describes_every_api_route_and_its_errors(app):
     document = app.test_client().get("/api/openapi").get_json()
-    routes = {re.sub(r"<(\w+)_(id|name)>", lambda m: "{" + m[1] + m[2].title() + "}", rule.rule)
+    routes = {re.sub(r"<(\w+)_(id|name)>", lambda m: "{" + m[1] + m[2].title() + "}",
+                     rule.rule).removeprefix("/api") or "/"
               for rule in app.url_map.iter_rules() if rule.rule.startswith("/api")}
-    assert routes - {"/api/"} == set(document["paths"])
+    assert document["servers"] == [{"url": "http://localhost/api"}]
+    each_collection = {"/collections/energy/items", "/collections/routes/items"}
+    assert routes | each_collection == set(document["paths"])
     for path, item in document["paths"].items():
         answers = item["get"]["responses"]
         assert "400" in answers, path

@@ -76,7 +76,7 @@ def parse_filter(text: str, language: str | None, crs: str,
                            f"got {language!r}")
     try:
         if language == "cql2-json":
-            tree = parse_cql2_json(json.loads(text))
+            tree = parse_cql2_json(_bbox_as_polygon(json.loads(text)))
         else:
             tree = parse_cql2_text(text)
     except json.JSONDecodeError as error:
@@ -93,6 +93,21 @@ def parse_filter(text: str, language: str | None, crs: str,
         return _Compiler(available, crs).condition(tree)
     except RecursionError:
         raise BadParameter("filter is nested too deeply") from None
+
+
+def _bbox_as_polygon(document: Any) -> Any:
+    """CQL2 JSON's `{"bbox": [minx, miny, maxx, maxy]}` as the polygon it means:
+    pygeofilter 0.4's JSON parser puts the numbers of a bbox in the wrong fields."""
+    if isinstance(document, list):
+        return [_bbox_as_polygon(item) for item in document]
+    if not isinstance(document, dict):
+        return document
+    box = document.get("bbox")
+    if set(document) == {"bbox"} and isinstance(box, list) and len(box) in (4, 6) and all(
+            isinstance(n, int | float) and not isinstance(n, bool) for n in box):
+        minx, miny, maxx, maxy = box[:2] + box[3:5] if len(box) == 6 else box
+        return shapely.geometry.mapping(shapely.box(minx, miny, maxx, maxy))
+    return {key: _bbox_as_polygon(value) for key, value in document.items()}
 
 
 class _Compiler:
@@ -164,8 +179,6 @@ class _Compiler:
             except (ValueError, TypeError, KeyError, AttributeError,
                     shapely.errors.GEOSException) as error:
                 raise BadParameter(f"filter: invalid geometry: {error}") from None
-        elif isinstance(node, values.Envelope):
-            geometry = shapely.box(node.x1, node.y1, node.x2, node.y2)
         elif isinstance(node, ast.Function) and node.name.lower() == "bbox":
             numbers = node.arguments
             if len(numbers) not in (4, 6) or not all(

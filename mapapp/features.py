@@ -388,13 +388,30 @@ def _json_type(values: list[Any]) -> dict[str, Any]:
     return schema
 
 
+def _structured(schema: Mapping[str, Any]) -> bool:
+    """Whether a property's values are JSON structures: objects, or arrays of anything
+    but strings and numbers (a list of strings is a field of its own kind in GDAL)."""
+    if schema.get("type") == "object":
+        return True
+    items = schema.get("items", {})
+    return schema.get("type") == "array" and items.get("type") not in (
+        "string", "integer", "number")
+
+
 def feature_schema(collection: Collection, base: str) -> dict[str, Any]:
     """A JSON Schema of the collection's features, each property typed from the data,
     so a client that reads one page (GDAL's OAPIF driver) still types every field right
-    (error_km 10 on the first page and 1.5 on a later one is a number, not an integer)."""
+    (error_km 10 on the first page and 1.5 on a later one is a number, not an integer).
+
+    The structured properties (names, facts, citations…) are described under
+    `patternProperties`, each by its exact name: GDAL types every member of
+    `properties` from the schema, where it has no JSON type and makes plain text of
+    them; the others it types from the data, as JSON values (as it reads a server
+    without a schema). The schema validates the same features either way."""
     names = list(dict.fromkeys(n for f in collection.features for n in f["properties"]))
     values = {n: [f["properties"][n] for f in collection.features if n in f["properties"]]
               for n in names}
+    types = {n: _json_type(values[n]) for n in names}
     geometry_types = sorted({shape.geom_type for shape in collection.shapes})
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -410,7 +427,9 @@ def feature_schema(collection: Collection, base: str) -> dict[str, Any]:
             "properties": {
                 "type": "object",
                 "required": [n for n in names if len(values[n]) == len(collection.features)],
-                "properties": {n: _json_type(values[n]) for n in names},
+                "properties": {n: t for n, t in types.items() if not _structured(t)},
+                "patternProperties": {f"^{re.escape(n)}$": t for n, t in types.items()
+                                      if _structured(t)},
             },
         },
     }

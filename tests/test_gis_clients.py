@@ -3,6 +3,7 @@ pyogrio), OWSLib, schemathesis; and every download opened again with GDAL."""
 
 from __future__ import annotations
 
+import json
 import urllib.request
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
@@ -13,8 +14,12 @@ import pyogrio
 import pytest
 import requests
 import schemathesis
+import shapely
 from hypothesis import HealthCheck, given, settings
+from ogcapi_registry import validate_ogc_api
+from openapi_spec_validator import validate
 from owslib.ogcapi.features import Features
+from pyogrio import raw
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
@@ -82,6 +87,83 @@ def test_owslib_reads_the_service_and_pages_with_limit_2(live_server):
         assert seen == catalogue_ids(collection.id)
     first = CATALOGUE.collections[0].features[0]
     assert service.collection_item(CATALOGUE.collections[0].id, first["id"])["id"] == first["id"]
+
+
+def read_json(url: str) -> dict:
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return json.load(response)
+
+
+def test_the_ogc_validator_and_the_openapi_validator_accept_the_definition(live_server):
+    document = read_json(f"{live_server}/api/openapi")
+    validate(document)
+    conformance = read_json(f"{live_server}/api/conformance")["conformsTo"]
+    result = validate_ogc_api(document, conformance)
+    assert result.is_valid, result.errors
+    assert document["servers"] == [{"url": f"{live_server}/api"}]
+
+
+def test_gdal_reads_the_nested_properties_as_json_values(live_server):
+    dataset = f"OAPIF:{live_server}/api"
+    meta, *_ = raw.read(dataset, layer="pipelines", max_features=1, return_fids=False)
+    types = dict(zip(meta["fields"], zip(meta["ogr_types"], meta["ogr_subtypes"],
+                                         strict=True), strict=True))
+    for name in ("names", "facts", "citations", "places", "via", "translations"):
+        assert types[name] == ("OFTString", "OFSTJSON"), name
+    assert types["year"] == ("OFTInteger", "OFSTNone")
+    assert types["context"] == ("OFTInteger", "OFSTBoolean")
+    frame = pyogrio.read_dataframe(dataset, layer="pipelines", PAGE_SIZE="3")
+    collection = CATALOGUE.collection("pipelines")
+    assert frame["names"].tolist() == [f["properties"]["names"] for f in collection.features]
+    assert frame["facts"].tolist() == [f["properties"]["facts"] for f in collection.features]
+
+
+def test_gdal_filters_by_attribute_and_reads_web_mercator(live_server):
+    dataset = f"OAPIF:{live_server}/api"
+    gas = pyogrio.read_dataframe(dataset, layer="pipelines", where="commodity = 'gas'")
+    assert gas["id"].tolist() == [f["id"] for f in CATALOGUE.collection("pipelines").features
+                                  if f["properties"].get("commodity") == "gas"]
+    # GDAL's CRS open option: it asks crs= (and bbox-crs= with a bbox) of the server
+    mercator = pyogrio.read_dataframe(dataset, layer="pipelines", CRS="EPSG:3857",
+                                      bbox=(6679169, 4865942, 7792364, 5621521))
+    assert mercator.crs.equals("EPSG:3857")
+    in_box = pyogrio.read_dataframe(dataset, layer="pipelines", bbox=(60, 40, 70, 45))
+    assert mercator["id"].tolist() == in_box["id"].tolist()
+    assert len(in_box) < len(CATALOGUE.collection("pipelines").features)
+    back = mercator.to_crs("OGC:CRS84")
+    for a, b in zip(back.geometry, in_box.geometry, strict=True):
+        assert a.equals_exact(b, 1e-6)
+
+
+def test_owslib_reads_queryables_and_filters_by_property_and_cql2(live_server):
+    service = Features(f"{live_server}/api/")
+    queryables = service.collection_queryables("pipelines")
+    assert queryables["properties"]["commodity"]["enum"] == ["gas", "oil"]
+    oil = [f["id"] for f in CATALOGUE.collection("pipelines").features
+           if f["properties"].get("commodity") == "oil"]
+    page = service.collection_items("pipelines", commodity="oil")
+    assert [f["id"] for f in page["features"]] == oil
+    page = service.collection_items("pipelines", filter="commodity = 'oil'")
+    assert [f["id"] for f in page["features"]] == oil
+    assert page["numberMatched"] == len(oil)
+
+
+def test_epsg_4326_and_3857_answers_open_in_gdal_in_place(live_server, tmp_path):
+    url = f"{live_server}/api/collections/pipelines/items"
+    reference = geopandas.read_file(url)
+    for code in ("4326", "3857"):
+        crs = f"http://www.opengis.net/def/crs/EPSG/0/{code}"
+        with urllib.request.urlopen(f"{url}?crs={crs}", timeout=30) as response:
+            assert response.headers["Content-Crs"] == f"<{crs}>"
+            body = response.read()
+        path = tmp_path / f"pipelines-{code}.geojson"
+        path.write_bytes(body)
+        frame = geopandas.read_file(path).set_crs(f"EPSG:{code}", allow_override=True)
+        back = frame.to_crs("OGC:CRS84").geometry
+        if code == "4326":  # a GeoJSON reader takes x first: here x is the latitude
+            back = back.map(lambda g: shapely.transform(g, lambda xy: xy[:, ::-1]))
+        for a, b in zip(back, reference.geometry, strict=True):
+            assert a.equals_exact(b, 1e-6)
 
 
 @pytest.fixture(scope="module")

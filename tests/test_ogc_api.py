@@ -121,15 +121,19 @@ def test_schema_types_each_property_from_the_data(client):
                                       "citations", "precision", "location_sources",
                                       "translations", "places"]
     assert properties["properties"] == {
-        "name": {"type": "string"}, "names": {"type": "object"}, "kind": {"type": "string"},
+        "name": {"type": "string"}, "kind": {"type": "string"},
         "status": {"type": "string"}, "summary": {"type": "string"},
-        "facts": {"type": "array", "items": {"type": "object"}},
-        "citations": {"type": "array", "items": {"type": "object"}},
         "precision": {"type": "string"},
-        "location_sources": {"type": "array", "items": {"type": "object"}},
-        "translations": {"type": "object"},
-        "places": {"type": "array", "items": {"type": "object"}},
         "error_km": {"type": "integer"}, "location_note": {"type": "string"},
+    }
+    # JSON structures by their exact names: GDAL then reads them as JSON values
+    assert properties["patternProperties"] == {
+        "^names$": {"type": "object"},
+        "^facts$": {"type": "array", "items": {"type": "object"}},
+        "^citations$": {"type": "array", "items": {"type": "object"}},
+        "^location_sources$": {"type": "array", "items": {"type": "object"}},
+        "^translations$": {"type": "object"},
+        "^places$": {"type": "array", "items": {"type": "object"}},
     }
 
 

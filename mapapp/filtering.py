@@ -24,7 +24,6 @@ from lark.exceptions import LarkError
 from pygeofilter import ast, values
 from pygeofilter.parsers.cql2_json import parse as parse_cql2_json
 from pygeofilter.parsers.cql2_text import parse as parse_cql2_text
-from pygeofilter.util import like_pattern_to_re_pattern
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
@@ -231,13 +230,13 @@ class _Compiler:
         if lhs.family not in ("string", None):
             raise BadParameter(f"filter: LIKE matches strings; {_describe(node.lhs)} is "
                                f"a {lhs.family}")
-        # CQL2's wildcards: % for any characters, _ for one (pygeofilter's parser says ".")
-        pattern = re.compile(like_pattern_to_re_pattern(node.pattern, "%", "_", "\\"),
-                             re.DOTALL | (re.IGNORECASE if node.nocase else 0))
+        tokens = _like_tokens(node.pattern, fold=node.nocase)
 
         def predicate(row: Row) -> bool:
             value = lhs.value(row)
-            return isinstance(value, str) and (pattern.fullmatch(value) is not None) != node.not_
+            if not isinstance(value, str):
+                return False
+            return _like_match(tokens, value.casefold() if node.nocase else value) != node.not_
         return predicate
 
     def _in(self, node: Any) -> Predicate:
@@ -257,6 +256,53 @@ class _Compiler:
                                f"(the property {GEOMETRY!r} or a literal)")
         relate = _SPATIAL[node.op]
         return lambda row: bool(relate(lhs.value(row), rhs.value(row)))
+
+
+ANY, ONE = object(), object()  # CQL2's wildcards: % (any characters) and _ (one)
+
+
+def _like_tokens(pattern: str, fold: bool) -> list[object]:
+    """A LIKE pattern as characters and wildcards; a backslash makes the next one literal.
+    (pygeofilter's parser leaves the pattern as written; its regex translation takes "."
+    for one character, and a regex of many wildcards backtracks without end.)"""
+    tokens: list[object] = []
+    escaped = False
+    for char in pattern:
+        if escaped:
+            tokens.append(char.casefold() if fold else char)
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "%":
+            if not tokens or tokens[-1] is not ANY:
+                tokens.append(ANY)
+        elif char == "_":
+            tokens.append(ONE)
+        else:
+            tokens.append(char.casefold() if fold else char)
+    return tokens
+
+
+def _like_match(tokens: list[object], text: str) -> bool:
+    """Whether `text` matches the whole pattern: the classic wildcard walk, which goes
+    back only to the last % seen, so it takes at most len(text) × len(tokens) steps."""
+    t = p = 0
+    star, star_text = -1, 0
+    while t < len(text):
+        if p < len(tokens) and (tokens[p] is ONE or tokens[p] == text[t]):
+            t += 1
+            p += 1
+        elif p < len(tokens) and tokens[p] is ANY:
+            star, star_text = p, t
+            p += 1
+        elif star >= 0:
+            star_text += 1
+            t, p = star_text, star + 1
+        else:
+            return False
+    while p < len(tokens) and tokens[p] is ANY:
+        p += 1
+    return p == len(tokens)
 
 
 def _describe(node: Any) -> str:

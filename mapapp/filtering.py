@@ -230,13 +230,13 @@ class _Compiler:
         if lhs.family not in ("string", None):
             raise BadParameter(f"filter: LIKE matches strings; {_describe(node.lhs)} is "
                                f"a {lhs.family}")
-        tokens = _like_tokens(node.pattern, fold=node.nocase)
+        automaton = _Like.build(_like_tokens(node.pattern, fold=node.nocase))
 
         def predicate(row: Row) -> bool:
             value = lhs.value(row)
             if not isinstance(value, str):
                 return False
-            return _like_match(tokens, value.casefold() if node.nocase else value) != node.not_
+            return automaton.matches(value.casefold() if node.nocase else value) != node.not_
         return predicate
 
     def _in(self, node: Any) -> Predicate:
@@ -283,26 +283,47 @@ def _like_tokens(pattern: str, fold: bool) -> list[object]:
     return tokens
 
 
+@dataclass(frozen=True)
+class _Like:
+    """A LIKE pattern as a bit-parallel automaton (shift-and): bit i of a state means
+    "the first i tokens match so far". One step per character of the text, whatever
+    the pattern, so no pattern can make a match slow (a regex of many % backtracks)."""
+
+    literal: dict[str, int]  # for each character, the tokens it matches
+    one: int  # the tokens that are _
+    any: int  # the tokens that are %
+    accept: int
+
+    @classmethod
+    def build(cls, tokens: list[object]) -> _Like:
+        literal: dict[str, int] = {}
+        one = any_ = 0
+        for i, token in enumerate(tokens):
+            if token is ONE:
+                one |= 1 << i
+            elif token is ANY:
+                any_ |= 1 << i
+            else:
+                literal[token] = literal.get(token, 0) | 1 << i  # type: ignore[index]
+        return cls(literal, one, any_, 1 << len(tokens))
+
+    def _closure(self, state: int) -> int:
+        """% also matches no character (consecutive % are one token)."""
+        return state | (state & self.any) << 1
+
+    def matches(self, text: str) -> bool:
+        state = self._closure(1)
+        for char in text:
+            state = self._closure(((state & (self.literal.get(char, 0) | self.one)) << 1)
+                                  | (state & self.any))
+            if not state:
+                return False
+        return bool(state & self.accept)
+
+
 def _like_match(tokens: list[object], text: str) -> bool:
-    """Whether `text` matches the whole pattern: the classic wildcard walk, which goes
-    back only to the last % seen, so it takes at most len(text) × len(tokens) steps."""
-    t = p = 0
-    star, star_text = -1, 0
-    while t < len(text):
-        if p < len(tokens) and (tokens[p] is ONE or tokens[p] == text[t]):
-            t += 1
-            p += 1
-        elif p < len(tokens) and tokens[p] is ANY:
-            star, star_text = p, t
-            p += 1
-        elif star >= 0:
-            star_text += 1
-            t, p = star_text, star + 1
-        else:
-            return False
-    while p < len(tokens) and tokens[p] is ANY:
-        p += 1
-    return p == len(tokens)
+    """Whether `text` matches the whole pattern."""
+    return _Like.build(tokens).matches(text)
 
 
 def _describe(node: Any) -> str:

@@ -366,7 +366,7 @@ def test_like_patterns_mean_what_cql2_says(pattern, text, matches):
 
 
 def test_a_like_pattern_of_many_wildcards_is_answered_at_once(real_client):
-    """A regex of many `.*` backtracks for minutes on a long text; the wildcard walk
+    """A regex of many `.*` backtracks for minutes on a long text; the automaton
     does not (before it, this request held a worker)."""
     text = "summary LIKE '" + "%a" * 12 + "%q'"
     assert ids(real_client, f"{PIPELINES}?filter={quote(text)}") == expected(

@@ -75,7 +75,11 @@ def parse_filter(text: str, language: str | None, crs: str,
                            f"got {language!r}")
     try:
         if language == "cql2-json":
-            tree = parse_cql2_json(_bbox_as_polygon(json.loads(text)))
+            document = json.loads(text)
+            if not isinstance(document, dict):
+                raise BadParameter("filter in cql2-json must be a JSON object such as "
+                                   '{"op": "=", "args": [{"property": "status"}, "planned"]}')
+            tree = parse_cql2_json(_bbox_as_polygon(document))
         else:
             tree = parse_cql2_text(text)
     except json.JSONDecodeError as error:
@@ -230,6 +234,9 @@ class _Compiler:
         if lhs.family not in ("string", None):
             raise BadParameter(f"filter: LIKE matches strings; {_describe(node.lhs)} is "
                                f"a {lhs.family}")
+        if not isinstance(node.pattern, str):
+            raise BadParameter("filter: LIKE takes a string pattern; got "
+                               + _describe(node.pattern))
         automaton = _Like.build(_like_tokens(node.pattern, fold=node.nocase))
 
         def predicate(row: Row) -> bool:

@@ -18,7 +18,7 @@ from mapapp.catalogue import Collection
 from mapapp.errors import BadParameter
 
 GEOMETRY = "geometry"  # the name a CQL2 filter gives the feature's geometry
-INTEGER_TEXT = r"-?[0-9]{1,18}"
+INTEGER_TEXT = r"-?[0-9]+"
 NUMBER_TEXT = r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?"
 BOOLEANS = {"true": True, "false": False}
 # a string property lists its values when it is a code (short texts, few of them),

@@ -268,6 +268,11 @@ def test_filter_crs_gives_the_geometries_of_the_filter_in_web_mercator(real_clie
     ("filter-lang=cql2-json&filter=" + quote('{"op": "zz", "args": []}'),
      "filter is not valid cql2-json: Unable to parse expression node "
      "{'op': 'zz', 'args': []}"),
+    ("filter-lang=cql2-json&filter=" + quote('"status"'), "filter in cql2-json must be a "
+     'JSON object such as {"op": "=", "args": [{"property": "status"}, "planned"]}'),
+    ("filter=" + quote("name LIKE 5"), "filter: LIKE takes a string pattern; got int 5"),
+    ("filter=" + quote("S_INTERSECTS(geometry, POLYGON((0 0, 1 1)))"),
+     "filter: invalid geometry: A linearring requires at least 4 coordinates."),
     ("filter-lang=ecql&filter=year%3D1", "filter-lang must be one of cql2-text, cql2-json; "
                                          "got 'ecql'"),
     ("filter-lang=cql2-text", "filter-lang describes filter, which is not given"),

@@ -9,6 +9,8 @@ import re
 from urllib.parse import quote
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from pyproj import Transformer
 from shapely.geometry import shape
@@ -376,3 +378,31 @@ def test_a_like_pattern_of_many_wildcards_is_answered_at_once(real_client):
     text = "summary LIKE '" + "%a" * 12 + "%q'"
     assert ids(real_client, f"{PIPELINES}?filter={quote(text)}") == expected(
         "pipelines", lambda p: p["summary"].endswith("q") and p["summary"].count("a") >= 12)
+
+
+FILTER_PROPERTIES = ["year", "name", "commodity", "geometry", "context", "error_km",
+                     "nothing", "\"year\""]
+FILTER_OPERATORS = ["=", "<>", "<", ">=", "LIKE", "NOT LIKE", "IN", "BETWEEN", "IS",
+                    "IS NOT", "+"]
+FILTER_VALUES = ["'oil'", "'%a_'", "5", "2.5", "-1", "TRUE", "NULL", "POINT(1 2)",
+                 "BBOX(1,2,3,4)", "POLYGON((0 0,1 0,1 1,0 0))", "DATE('2020-01-01')",
+                 "CASEI(name)", "('a','b')", "(1, 2)", "5 AND 7", "year", "geometry", ""]
+CLAUSE = st.tuples(st.sampled_from(FILTER_PROPERTIES), st.sampled_from(FILTER_OPERATORS),
+                   st.sampled_from(FILTER_VALUES)).map(" ".join)
+SPATIAL = st.tuples(st.sampled_from(["S_INTERSECTS", "S_WITHIN", "S_EQUALS", "S_CROSSES"]),
+                    st.sampled_from(FILTER_PROPERTIES + FILTER_VALUES),
+                    st.sampled_from(FILTER_PROPERTIES + FILTER_VALUES)).map(
+    lambda t: f"{t[0]}({t[1]}, {t[2]})")
+FILTERS = st.lists(st.one_of(CLAUSE, SPATIAL), min_size=1, max_size=3).flatmap(
+    lambda clauses: st.sampled_from([" AND ", " OR ", " AND NOT "]).map(
+        lambda joint: joint.join(f"({c})" for c in clauses)))
+
+
+@settings(max_examples=300, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=FILTERS)
+def test_any_filter_is_answered_or_refused_never_an_error(real_client, text):
+    response = real_client.get(f"{PIPELINES}?filter={quote(text)}")
+    assert response.status_code in (200, 400), text
+    if response.status_code == 400:
+        assert response.get_json()["description"].startswith("filter")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, request
+from flask import Blueprint, Response, current_app, g, redirect, request
 from werkzeug.http import http_date
 
 from mapapp.catalogue import Catalogue, Collection
@@ -183,10 +183,27 @@ def item(collection_id: str, feature_id: str) -> Response:
     values = reject_query_parameters(ITEM_PARAMETERS)
     check_f(values.get("f"), ("json",))
     crs = check_crs(values)
-    collection = current_state().catalogue.collection(collection_id)
+    catalogue = current_state().catalogue
+    if feature_id in catalogue.former_ids:
+        return _moved_item(catalogue, catalogue.former_ids[feature_id])
+    collection = catalogue.collection(collection_id)
     feature = in_crs(collection.feature(feature_id), crs)
     response = _json(item_document(collection, feature, base_url()), GEOJSON)
     response.headers["Content-Crs"] = content_crs(crs)
+    return response
+
+
+def _moved_item(catalogue: Catalogue, current_id: str) -> Response:
+    """A former id (a feature's `previous_ids`) answers 301 to the feature's one URL
+    now, with the query kept: clients (requests, OWSLib, GDAL's curl, browsers' fetch)
+    follow it, learn the new id from the URL and cache one resource, also when the
+    feature has moved to another collection."""
+    collection, _ = catalogue.find_feature(current_id)
+    query = request.query_string.decode("latin-1")
+    location = (f"{base_url()}api/collections/{collection.id}/items/{current_id}"
+                + (f"?{query}" if query else ""))
+    response = redirect(location, 301)
+    response.headers["Cache-Control"] = "public, max-age=86400"
     return response
 
 

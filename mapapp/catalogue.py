@@ -14,6 +14,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from mapapp.validation import (
     check_catalogue_dates,
     check_catalogue_entry,
     check_feature_collection,
+    check_previous_ids,
     check_source,
 )
 
@@ -91,6 +93,12 @@ class Catalogue:
                 if feature["id"] == feature_id:
                     return collection, feature
         raise NotFound(f"no feature {feature_id!r}")
+
+    @cached_property
+    def former_ids(self) -> dict[str, str]:
+        """Each former id (`previous_ids`) -> the id of the feature that has it now."""
+        return {former: f["id"] for c in self.collections for f in c.features
+                for former in f.get("previous_ids", ())}
 
 
 class _NotJson(ValueError):
@@ -271,6 +279,7 @@ def load_catalogue(data_dir: str | Path) -> Catalogue:
         if path.name not in listed_files:
             problems.append(Problem(path.name, f"no entry in {CATALOGUE_FILE} for this file"))
     problems += shared_names((c.file, f) for c in collections for f in c.features)
+    problems += check_previous_ids((c.file, f) for c in collections for f in c.features)
     problems += without_explained(schema_problems, problems)
     if problems:
         raise DataError(problems)

@@ -28,6 +28,7 @@ from mapapp.viewstate import (
     ViewState,
     check_view,
     parse_view_state,
+    with_current_feature,
 )
 
 SITE_TITLE = N_("China–Kazakhstan cooperation map")
@@ -58,13 +59,15 @@ def state_query(state: ViewState) -> str:
         parts.append("status=" + ",".join(state.status))
     if state.lang:
         parts.append("lang=" + state.lang)
+    if state.theme:
+        parts.append("theme=" + state.theme)
     return "?" + "&".join(parts) if parts else ""
 
 
 def picture_query(state: ViewState, lang: str, width: int = PICTURE_WIDTH) -> str:
     """The query of the picture of a view, in `lang` (a picture names its language, as
     its bytes depend on the URL alone); `width` of the PNG."""
-    query = state_query(replace(state, controls=True, legend=True, lang=lang))
+    query = state_query(replace(state, controls=True, legend=True, lang=lang, theme=None))
     extra = []
     if state.view is not None:
         zoom, lat, lon = state.view
@@ -137,6 +140,7 @@ def oembed_response(request: OEmbedRequest, base: str, catalogue: Catalogue,
     if (page.scheme, page.netloc) != (root.scheme, root.netloc) or path not in ("", "embed"):
         raise NotFound(f"{request.url!r} is not a map URL of this site ({base} or {base}embed)")
     args = parse_qs(page.query, keep_blank_values=True)
+    args = with_current_feature(args, catalogue) or args  # the page would redirect there
     try:
         state = parse_view_state(args, catalogue, EMBED_PARAMETERS if path else PAGE_PARAMETERS,
                                  f"/{path}")

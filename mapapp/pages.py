@@ -41,6 +41,7 @@ PAGE_VARIANTS = {
 
 DISCOVERY_MARKER = "<!--mapapp:discovery-->"  # the per-URL oEmbed link and card tags
 PICTURE_MARKER = "<!--mapapp:picture-->"  # the per-URL picture, inside <noscript>
+NOTICE_MARKER = "<!--mapapp:notice-->"  # /embed: where a wrong URL's notice goes
 
 
 def page_key(variant: str, lang: str = DEFAULT_LANGUAGE) -> str:
@@ -118,12 +119,14 @@ STATIC_LINKS = PageLinks(static=True)
 @dataclass(frozen=True)
 class Page:
     """A page as ready bytes, split where the per-URL parts go: in the head the oEmbed
-    discovery link and the card tags, in the body the picture of the URL's view."""
+    discovery link, the card tags and the language alternates, in the body the notice
+    of a wrong URL (`/embed` only) and the picture of the URL's view."""
 
     head: bytes
     middle: bytes
     tail: bytes
     content_type: str = "text/html; charset=utf-8"
+    after_notice: bytes = b""  # the body between the notice and the picture
 
     @classmethod
     def from_html(cls, html: str) -> Page:
@@ -131,10 +134,19 @@ class Page:
         middle, picture_marker, tail = rest.partition(PICTURE_MARKER)
         if not (marker and picture_marker):
             raise ValueError(f"page template lacks {DISCOVERY_MARKER} or {PICTURE_MARKER}")
-        return cls(head.encode(), middle.encode(), tail.encode())
+        middle, _, after_notice = middle.partition(NOTICE_MARKER)
+        return cls(head.encode(), middle.encode(), tail.encode(),
+                   after_notice=after_notice.encode())
 
-    def render(self, head_tags: str = "", picture: str = "") -> bytes:
-        return self.head + head_tags.encode() + self.middle + picture.encode() + self.tail
+    def render(self, head_tags: str = "", picture: str = "", notice: str = "",
+               theme: str | None = None) -> bytes:
+        """The page with its per-URL parts; `theme` ("light", "dark") goes on <html> as
+        `data-theme`, which the style sheet prefers to the reader's system setting."""
+        head = self.head
+        if theme:
+            head = head.replace(b"<html ", f'<html data-theme="{theme}" '.encode(), 1)
+        return (head + head_tags.encode() + self.middle + notice.encode() + self.after_notice
+                + picture.encode() + self.tail)
 
 
 def page_data(catalogue: Catalogue) -> dict[str, Any]:
@@ -267,6 +279,7 @@ def build_pages(catalogue: Catalogue, tiles: Tiles, jinja: Environment,
                 asset=assets.url,
                 discovery_marker=DISCOVERY_MARKER,
                 picture_marker=PICTURE_MARKER,
+                notice_marker=NOTICE_MARKER,
                 links=links,
                 variant=variant,
                 embed_path=links.page("embed", lang),

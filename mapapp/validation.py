@@ -7,7 +7,7 @@ its own fix. Nothing here reads files or knows about Flask.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from typing import Any
 
@@ -203,12 +203,55 @@ def check_feature(
         yield "id", "missing (every feature needs a stable id)"
     elif not (isinstance(fid, str) and ID_PATTERN.match(fid)):
         yield "id", f"{fid!r} is not lowercase-hyphenated"
+    if "previous_ids" in feature:
+        yield from _check_previous_ids(feature["previous_ids"], fid)
     yield from check_geometry(feature.get("geometry"))
     properties = feature.get("properties")
     if not isinstance(properties, dict):
         yield "properties", "missing or not an object"
         return
     yield from check_properties(properties, feature.get("geometry"), style, source_ids)
+
+
+def _check_previous_ids(previous: Any, fid: Any) -> Iterator[tuple[str, str]]:
+    """`previous_ids`: the ids a feature had before, so that URLs naming them still
+    lead to it (mapapp.catalogue resolves them); each a lowercase-hyphenated id, once."""
+    if not isinstance(previous, list) or not previous:
+        yield "previous_ids", "must be a non-empty list of former ids"
+        return
+    for index, former in enumerate(previous):
+        if not (isinstance(former, str) and ID_PATTERN.match(former)):
+            yield "previous_ids", f"{former!r} is not a lowercase-hyphenated id"
+        elif former == fid:
+            yield "previous_ids", f"{former!r} is the feature's own id"
+        elif former in previous[:index]:
+            yield "previous_ids", f"{former!r} is listed twice"
+
+
+def check_previous_ids(features: Iterable[tuple[str, Mapping[str, Any]]]) -> list[Problem]:
+    """Across the catalogue (`(file, feature)` pairs): a former id leads to one feature,
+    so it is no current id and no two features list it."""
+    features = list(features)
+    current = {f.get("id"): file for file, f in features}
+    listed: dict[str, str] = {}
+    problems = []
+    for file, feature in features:
+        previous = feature.get("previous_ids")
+        if not isinstance(previous, list):
+            continue
+        for former in previous:
+            if not isinstance(former, str) or former == feature.get("id"):
+                continue
+            if former in current:
+                problems.append(Problem(file, f"previous id {former!r} is the id of a current "
+                                              f"feature in {current[former]}",
+                                        feature.get("id"), "previous_ids"))
+            elif listed.get(former, feature.get("id")) != feature.get("id"):
+                problems.append(Problem(file, f"previous id {former!r} is also listed by "
+                                              f"feature {listed[former]!r}",
+                                        feature.get("id"), "previous_ids"))
+            listed.setdefault(former, feature.get("id"))
+    return problems
 
 
 def check_geometry(geometry: Any) -> Iterator[tuple[str, str]]:

@@ -2,10 +2,11 @@
 
 `/` and `/embed` take `layers=<id>,<id>` (absent: all layers; empty: none),
 `feature=<id>` (an open popup), the filters `groups=<id>,<id>` and `status=<id>,<id>`
-(absent: no filter; empty: nothing passes) and `lang=en|ru|kk|zh`; `/embed` also takes
-`controls=0|1` and `legend=0|1`. The pictures of the map (`/image.png`, `/image.svg`)
-take the page's state and the view as a parameter, `view=<zoom>/<lat>/<lon>`, and the PNG
-a `width=` (`parse_picture_request`).
+(absent: no filter; empty: nothing passes), `lang=en|ru|kk|zh` and `theme=light|dark`
+(absent: the reader's system setting); `/embed` also takes `controls=0|1` and
+`legend=0|1`. The pictures of the map (`/image.png`, `/image.svg`) take the page's state
+(less the theme) and the view as a parameter, `view=<zoom>/<lat>/<lon>`, and the PNG a
+`width=` (`parse_picture_request`).
 The view itself (`#<zoom>/<lat>/<lon>`) is a URL fragment, which browsers never send:
 the page checks it (mapapp.js) with the same rules as `check_view` below, used by oEmbed.
 A wrong value is refused with a message naming it and the valid ones, never ignored.
@@ -22,9 +23,10 @@ from mapapp.errors import N_, BadParameter, single_values
 from mapapp.i18n import LANGUAGES, STATUSES
 
 NEW_PARAMETERS = ("groups", "status", "lang")
-PAGE_PARAMETERS = ("layers", "feature", *NEW_PARAMETERS)
-EMBED_PARAMETERS = ("layers", "feature", "controls", "legend", *NEW_PARAMETERS)
-PICTURE_PARAMETERS = ("layers", "feature", *NEW_PARAMETERS, "view")
+PAGE_PARAMETERS = ("layers", "feature", *NEW_PARAMETERS, "theme")
+EMBED_PARAMETERS = ("layers", "feature", "controls", "legend", *NEW_PARAMETERS, "theme")
+THEMES = ("light", "dark")
+PICTURE_PARAMETERS = ("layers", "feature", *NEW_PARAMETERS, "view")  # no theme: one look
 MAX_ZOOM = 19
 PICTURE_WIDTH = 1200  # a preview card's width; its height keeps the card's 1200:630
 PICTURE_WIDTHS = (300, 2400)  # the PNG's width= range: a thumbnail to a print page
@@ -68,6 +70,7 @@ class ViewState:
     status: tuple[str, ...] | None = None  # None: no filter
     lang: str | None = None  # None: negotiated from Accept-Language
     view: tuple[int, float, float] | None = None  # zoom, lat, lon; None: fit the features
+    theme: str | None = None  # "light" or "dark"; None: the reader's system setting
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,7 @@ def _valid_ids(catalogue: Catalogue) -> dict[str, list[str]]:
         "groups": list(group_ids(catalogue).values()),
         "status": [status_id(status) for status in STATUSES],
         "lang": list(LANGUAGES),
+        "theme": list(THEMES),
     }
 
 
@@ -117,7 +121,11 @@ def parse_view_state(args: Mapping[str, Sequence[str]], catalogue: Catalogue,
     if lang is not None and lang not in LANGUAGES:
         raise refuse(N_("lang={value} must be one of {valid}"), value=repr(lang),
                      valid=", ".join(LANGUAGES))
-    return ViewState(layers=layers, feature=feature,
+    theme = single.get("theme")
+    if theme is not None and theme not in THEMES:
+        raise refuse(N_("theme={value} must be one of {valid}"), value=repr(theme),
+                     valid=", ".join(THEMES))
+    return ViewState(layers=layers, feature=feature, theme=theme,
                      controls=_switch(single, "controls", refuse),
                      legend=_switch(single, "legend", refuse),
                      groups=_ids(single, "groups", N_("unknown group {value} in groups="),
@@ -125,6 +133,18 @@ def parse_view_state(args: Mapping[str, Sequence[str]], catalogue: Catalogue,
                      status=_ids(single, "status", N_("unknown status {value} in status="),
                                  valid["status"], refuse),
                      lang=lang, view=_view(single, refuse))
+
+
+def with_current_feature(args: Mapping[str, Sequence[str]],
+                         catalogue: Catalogue) -> dict[str, list[str]] | None:
+    """`args` with a former feature id in `feature=` (one a feature lists in its
+    `previous_ids`) replaced by the current one; None when there is none to replace.
+    A URL published before an id changed keeps leading to the feature."""
+    values = args.get("feature")
+    if not values or len(values) != 1 or values[0] not in catalogue.former_ids:
+        return None
+    return {**{name: list(v) for name, v in args.items()},
+            "feature": [catalogue.former_ids[values[0]]]}
 
 
 def parse_picture_request(args: Mapping[str, Sequence[str]], catalogue: Catalogue,

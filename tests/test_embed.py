@@ -17,19 +17,57 @@ from tests.conftest import FIXTURE_DATA
     ("layers=energy&layers=routes",
      "query parameter &#39;layers&#39; is given 2 times; give it once"),
     ("zoom=5", "unknown query parameter &#39;zoom&#39; for /embed; it takes layers, feature, "
-               "controls, legend, groups, status, lang"),
+               "controls, legend, groups, status, lang, theme"),
     ("groups=energy,nope", "unknown group &#39;nope&#39; in groups="),
     ("status=operating,closed", "unknown status &#39;closed&#39; in status="),
     ("lang=fr", "lang=&#39;fr&#39; must be one of en, ru, kk, zh"),
+    ("theme=sepia", "theme=&#39;sepia&#39; must be one of light, dark"),
 ])
-def test_embed_refuses_a_wrong_value_with_a_page_naming_it(client, query, message):
+def test_embed_refuses_a_wrong_value_with_the_map_and_a_notice_naming_it(client, query,
+                                                                          message):
+    """A published embed never shows only an error: status 400, the map page itself
+    (map, data, scripts) with a notice over it that names the value."""
     response = client.get(f"/embed?{query}")
     assert response.status_code == 400
     assert response.content_type == "text/html; charset=utf-8"
+    assert response.headers["Cache-Control"] == "no-store"
+    html = response.get_data(as_text=True)
+    notice = html[html.index('<div class="mapapp-url-notice"'):]
+    notice = notice[:notice.index("</div>")]
+    assert 'role="alert"' in notice
+    assert f'<span class="mapapp-url-notice-problem">{message}</span>' in notice
+    assert '<button type="button" class="mapapp-url-notice-close"' in notice
+    assert html.index("mapapp-url-notice") < html.index('class="folium-map"')
+    assert 'id="mapapp-data"' in html and "assets/notice." in html
+    assert '<meta name="robots" content="noindex">' in html
+    assert "application/json+oembed" not in html  # no discovery for a wrong URL
+    assert '<p id="problem">' not in html
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    ("layers=energy,nope", "unknown layer &#39;nope&#39; in layers="),
+    ("feature=nope", "unknown feature &#39;nope&#39; in feature="),
+    ("theme=sepia", "theme=&#39;sepia&#39; must be one of light, dark"),
+])
+def test_full_page_refuses_a_wrong_value_with_a_page_naming_it(client, query, message):
+    response = client.get(f"/?{query}")
+    assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert f'<p id="problem">{message}</p>' in html
     assert "<code>energy, routes</code>" in html
     assert "<code>wind-farm, campus, oil-line</code>" in html
+    assert 'class="folium-map"' not in html
+
+
+def test_embed_notice_speaks_the_language_and_keeps_the_theme(client):
+    response = client.get("/embed?layers=nowhere&lang=kk&theme=dark")
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert html.startswith('<!doctype html>\n<html data-theme="dark" lang="kk"')
+    assert "Карта сілтемесінде қате мән бар" in html
+    assert escape("layers= ішінде белгісіз қабат: 'nowhere'") in html
+    assert response.headers["Content-Language"] == "kk"
+    assert "Accept-Language" not in response.headers.get("Vary", "")
 
 
 def test_full_page_takes_only_layers_feature_filters_and_lang(client):
@@ -37,10 +75,11 @@ def test_full_page_takes_only_layers_feature_filters_and_lang(client):
     assert client.get("/?layers=").status_code == 200
     assert client.get("/?groups=energy&status=operating,planned&lang=zh").status_code == 200
     assert client.get("/?groups=&status=").status_code == 200
+    assert client.get("/?theme=dark").status_code == 200
     response = client.get("/?controls=0")
     assert response.status_code == 400
     html = response.get_data(as_text=True)
-    assert "for /; it takes layers, feature, groups, status, lang" in html
+    assert "for /; it takes layers, feature, groups, status, lang, theme" in html
 
 
 def test_embed_accepts_every_documented_parameter(client):
@@ -57,9 +96,9 @@ def test_the_400_page_lists_groups_statuses_and_languages(client):
 
 
 @pytest.mark.parametrize("query, headers, lang, heading, problem", [
-    ("/embed?layers=nowhere&lang=ru", {}, "ru", "В адресе карты неверное значение",
+    ("/?layers=nowhere&lang=ru", {}, "ru", "В адресе карты неверное значение",
      "неизвестный слой 'nowhere' в layers="),
-    ("/embed?layers=nowhere", {"Accept-Language": "kk-KZ,kk;q=0.9"}, "kk",
+    ("/?layers=nowhere", {"Accept-Language": "kk-KZ,kk;q=0.9"}, "kk",
      "Карта сілтемесінде қате мән бар", "layers= ішінде белгісіз қабат: 'nowhere'"),
     ("/?feature=gone", {"Accept-Language": "zh-CN"}, "zh", "此地图网址中有错误的值",
      "feature= 中的地点 'gone' 不存在"),

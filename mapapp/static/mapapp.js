@@ -917,7 +917,8 @@
     return { layers: unknownLayer ? null : layers, feature, view, error,
       controls: params.get("controls") !== "0", legend: params.get("legend") !== "0",
       groups: unknownGroup ? null : groupList, status: unknownStatus ? null : statusList,
-      lang: languages.includes(lang) ? lang : null };
+      lang: languages.includes(lang) ? lang : null,
+      theme: ["light", "dark"].includes(params.get("theme")) ? params.get("theme") : null };
   }
 
   /* The query of a state, in the fixed order mapapp/embedcode.py state_query uses. */
@@ -930,6 +931,7 @@
     if (state.groups) parts.push(`groups=${state.groups.join(",")}`);
     if (state.status) parts.push(`status=${state.status.join(",")}`);
     if (state.lang) parts.push(`lang=${state.lang}`);
+    if (state.theme) parts.push(`theme=${state.theme}`);
     return parts.length ? `?${parts.join("&")}` : "";
   }
 
@@ -969,6 +971,7 @@
       groups: inDataOrder(filters.groups, data.groups),
       status: inDataOrder(filters.status, data.statuses),
       lang: startUrl.lang,
+      theme: startUrl.theme,
       fragment: viewFragment(),
     };
   }

@@ -21,6 +21,7 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from mapapp.alternates import alternate_links
 from mapapp.assets import load_static_assets
 from mapapp.cards import page_card
 from mapapp.catalogue import Catalogue, load_catalogue
@@ -106,9 +107,14 @@ def _write_site(root: Path, catalogue: Catalogue, tiles: Tiles, base: str | None
             card = page_card(catalogue, view, lang, titles[lang],
                              base + name if base else None,
                              base + picture_file(lang) if base else None)
+            head = card.tags()
+            if base:  # alternates need absolute URLs; x-default: the English file
+                head += "\n" + alternate_links(
+                    lambda code, variant=variant: base + STATIC_LINKS.page(variant, code or "en"))
             (root / name).write_bytes(pages[page_key(variant, lang)].render(
-                card.tags(), picture_element(picture_file(lang), titles[lang])))
+                head, picture_element(picture_file(lang), titles[lang])))
     (root / "embed.js").write_bytes(assets.by_name["embed.js"].body)
+    (root / "favicon.ico").write_bytes(assets.by_name["favicon.ico"].body)
     for asset in assets.by_path.values():
         path = root / asset.path
         path.parent.mkdir(parents=True, exist_ok=True)

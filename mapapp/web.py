@@ -197,6 +197,17 @@ def embed_script() -> Response:
     return ready(Response(found.body, content_type=found.content_type), "public, max-age=3600")
 
 
+FAVICON_CACHE = "public, max-age=2592000"  # 30 days: a stable URL, but a long-lived icon
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    """The icon at the name browsers and tools ask for (pages link the SVG too)."""
+    reject_query_parameters()
+    found = current_state().assets.by_name["favicon.ico"]
+    return ready(Response(found.body, content_type="image/x-icon"), FAVICON_CACHE)
+
+
 @bp.get("/assets/<path:name>")
 def asset(name: str) -> Response:
     found = current_state().assets.by_path.get(f"assets/{name}")

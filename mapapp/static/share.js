@@ -31,6 +31,7 @@
     const lon = ((((lng + 180) % 360) + 360) % 360) - 180;
     const query = window.mapapp.stateQuery({
       ...state, controls: true, legend: true, lang: state.lang || document.documentElement.lang,
+      theme: null, // a picture has one look
     });
     const view = `view=${zoom}/${lat}/${Number(lon.toFixed(6))}`;
     return path + (query ? `${query}&${view}` : `?${view}`);
@@ -51,6 +52,7 @@
       ...window.mapapp.currentState(),
       controls: field("share-controls").checked,
       legend: field("share-legend").checked,
+      theme: field("share-theme") ? field("share-theme").value || null : null,
     };
     field("share-link").value = location.href;
     const size = field("share-size").value;

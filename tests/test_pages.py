@@ -40,7 +40,7 @@ def parse(html: str) -> Tags:
     return tags
 
 
-@pytest.mark.parametrize(("path", "count"), [("/", 7), ("/embed", 7)])
+@pytest.mark.parametrize(("path", "count"), [("/", 8), ("/embed", 7)])
 def test_page_loads_scripts_and_styles_only_from_the_app(client, path, count):
     response = client.get(path)
     assert response.status_code == 200

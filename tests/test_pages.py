@@ -99,7 +99,7 @@ def test_hostile_text_cannot_leave_the_data_block(data_copy: Path):
     html = create_app({"MAPAPP_DATA_DIR": str(data_copy)}).test_client().get("/").get_data(
         as_text=True)
     tags = parse(html)
-    assert [t for t, a in tags.tags if t == "script"] == ["script"] * 6
+    assert [t for t, a in tags.tags if t == "script"] == ["script"] * 7
     data = json.loads(tags.data_block)
     assert data["collections"][0]["features"][0]["properties"]["name"] == payload
     assert "<img src=x" not in html  # the picture's own <img> is the only one

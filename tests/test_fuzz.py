@@ -24,9 +24,10 @@ from tests.conftest import FIXTURE_DATA
 ROUTES = ["/", "/embed", "/oembed", "/embed.js", "/healthz", "/assets/{x}", "/api", "/api/",
           "/api/conformance", "/api/openapi", "/api/collections", "/api/collections/{c}",
           "/api/collections/{c}/items", "/api/collections/{c}/items/{x}",
-          "/api/collections/{c}/schema", "/api/download.gpkg", "/{x}"]
-PARAMETERS = ["layers", "feature", "controls", "legend", "lang", "status", "limit", "offset",
-              "bbox", "datetime", "f", "crs", "url", "maxwidth", "maxheight", "format", "x"]
+          "/api/collections/{c}/schema", "/api/download.gpkg", "/favicon.ico", "/{x}"]
+PARAMETERS = ["layers", "feature", "controls", "legend", "lang", "status", "theme", "limit",
+              "offset", "bbox", "datetime", "f", "crs", "url", "maxwidth", "maxheight",
+              "format", "x"]
 HTML_ERRORS = ("/", "/embed")  # a wrong map URL is answered with a short HTML page
 
 APP = create_app({"MAPAPP_DATA_DIR": str(FIXTURE_DATA)})
@@ -49,7 +50,10 @@ def check(response, path: str, method: str) -> None:
         body = data.decode()
         if path.split("?")[0] in HTML_ERRORS and response.status_code == 400:
             assert response.content_type == "text/html; charset=utf-8"
-            assert '<p id="problem">' in body
+            if path.split("?")[0] == "/embed":  # the map, with a notice naming the value
+                assert 'class="mapapp-url-notice-problem"' in body
+            else:
+                assert '<p id="problem">' in body
         else:
             assert response.content_type == "application/json", (path, response.content_type)
             document = json.loads(body)

@@ -239,6 +239,16 @@ ITEMS = ["limit", "offset", "bbox", "bbox-crs", "datetime", "crs", "filter", "fi
          "filter-crs", "itemsFormat"]
 
 
+def _moved(path: dict[str, Any]) -> dict[str, Any]:
+    """The item route's 301: a former id of a feature (its `previous_ids`)."""
+    path["get"]["responses"]["301"] = {
+        "description": "A former id of a feature: the Location is the feature's URL now "
+                       "(the query kept).",
+        "headers": {"Location": {"description": "The feature's current URL.",
+                                 "schema": {**STRING, "format": "uri"}}}}
+    return path
+
+
 def _items_ok() -> dict[str, Any]:
     """Paged GeoJSON by default; with f=csv|kml|gpkg the whole collection as a file."""
     binary = {"type": "string", "format": "binary"}
@@ -299,10 +309,10 @@ def paths(catalogue: Catalogue) -> dict[str, Any]:
             "getFeatures", "The collection's features, paged; or the whole collection as a "
             "file. Each collection's own items path lists the properties it can be "
             "filtered by.", use("collectionId", *ITEMS), _items_ok(), not_found=True),
-        f"{collection}/items/{{featureId}}": _operation(
+        f"{collection}/items/{{featureId}}": _moved(_operation(
             "getFeature", "One feature, with links to its collection.",
             use("collectionId", "featureId", "crs", "f"),
-            _json("The feature.", "feature", GEOJSON), not_found=True),
+            _json("The feature.", "feature", GEOJSON), not_found=True)),
     }
     for item in catalogue.collections:
         found[f"/collections/{item.id}/items"] = _operation(

@@ -142,3 +142,9 @@ def test_gis_clients_follow_a_former_item_id_to_the_feature(renamed: Path):
         assert item["previous_ids"] == ["old-campus", "campus-2023"]
     finally:
         stop_server(process)
+
+
+def test_the_api_definition_states_the_item_routes_301(renamed_client):
+    document = renamed_client.get("/api/openapi").get_json()
+    item = document["paths"]["/api/collections/{collectionId}/items/{featureId}"]["get"]
+    assert "Location" in item["responses"]["301"]["headers"]

@@ -93,6 +93,7 @@ def test_the_400_page_lists_groups_statuses_and_languages(client):
     assert "<code>energy, transport</code>" in html
     assert "<code>operating, under-construction, planned, historical, event</code>" in html
     assert "<code>en, ru, kk, zh</code>" in html
+    assert "<code>light, dark</code>" in html
 
 
 @pytest.mark.parametrize("query, headers, lang, heading, problem", [

@@ -146,5 +146,5 @@ def test_gis_clients_follow_a_former_item_id_to_the_feature(renamed: Path):
 
 def test_the_api_definition_states_the_item_routes_301(renamed_client):
     document = renamed_client.get("/api/openapi").get_json()
-    item = document["paths"]["/api/collections/{collectionId}/items/{featureId}"]["get"]
+    item = document["paths"]["/collections/{collectionId}/items/{featureId}"]["get"]
     assert "Location" in item["responses"]["301"]["headers"]

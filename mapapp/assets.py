@@ -22,6 +22,24 @@ from mapapp.settings import PACKAGE_DIR
 STATIC_DIR = PACKAGE_DIR / "static"
 PREFIX = "assets/"
 
+# The map's own scripts, one concern each, in the order the pages load them: the core
+# first (the shared namespace, words, helpers), start last (folium's map script, which
+# follows them, calls it). Their messages are the scripts' messages (mapapp/i18n.py).
+MAP_SCRIPTS = (
+    "mapapp.js",
+    "mapapp-layers.js",
+    "mapapp-filters.js",
+    "mapapp-popup-content.js",
+    "mapapp-popups.js",
+    "mapapp-controls.js",
+    "mapapp-url.js",
+    "mapapp-basemap.js",
+    "mapapp-embed.js",
+    "mapapp-touch.js",
+    "mapapp-view.js",
+    "mapapp-start.js",
+)
+
 
 @dataclass(frozen=True)
 class Asset:

@@ -7,7 +7,7 @@ built-in data). They are compiled in memory with Babel, so no binary file is com
 and nothing is built before the app starts. English is the source language: its
 messages are the msgids themselves.
 
-The scripts (mapapp.js, reader.js) get their messages in the page's data block: every
+The scripts (mapapp*.js, reader.js) get their messages in the page's data block: every
 message their source marks with `_("…")`, and the data's vocabulary (group names,
 layer titles, kinds, statuses), each in the page's language.
 """
@@ -29,6 +29,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
+from mapapp.assets import MAP_SCRIPTS
 from mapapp.catalogue import Catalogue
 from mapapp.errors import N_
 from mapapp.settings import PACKAGE_DIR
@@ -40,7 +41,7 @@ LANGUAGE_NAMES = {"en": "English", "ru": "Русский", "kk": "Қазақша
 BABEL_LOCALES = {"en": "en_GB", "ru": "ru", "kk": "kk", "zh": "zh_Hans"}
 TRANSLATIONS_DIR = PACKAGE_DIR / "translations"
 SCRIPTS_DIR = PACKAGE_DIR / "static"
-SCRIPTS = ("mapapp.js", "reader.js")
+SCRIPTS = (*MAP_SCRIPTS, "reader.js")
 
 
 # The fixed vocabulary of the data (mapapp.validation.STATUSES), in the same order.

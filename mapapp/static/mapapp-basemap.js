@@ -1,0 +1,57 @@
+/* mapapp-basemap: the built-in basemap, country outlines under the tiles. */
+(function () {
+  "use strict";
+
+  const M = window.mapapp;
+  const S = M.state;
+  const { _, data } = M;
+
+  /* ---- the built-in basemap: country outlines when tiles cannot be loaded ---- */
+
+  /* (Quote marks stay out of regular expressions here: Babel's extractor reads this file.) */
+  const HTML_ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", "\u0022": "&quot;" };
+  function escapeHtml(text) {
+    return String(text).replace(/[&<>\u0022]/g, (character) => HTML_ESCAPES[character]);
+  }
+
+  let basemapRequested = false;
+  function drawBasemap() {
+    if (basemapRequested || !data.basemap) return;
+    basemapRequested = true;
+    const pane = S.map.createPane("mapapp-basemap");
+    pane.style.zIndex = 150; // below the tiles (200): tiles that load cover it
+    pane.style.pointerEvents = "none";
+    fetch(data.basemap)
+      .then((response) => (response.ok ? response.json() : Promise.reject(new Error(response.statusText))))
+      .then((outlines) => {
+        L.geoJSON(outlines, {
+          pane: "mapapp-basemap", interactive: false,
+          style: { color: "#8e9aa3", weight: 1, opacity: 1, fill: true, fillColor: "#f6f4ee",
+            fillOpacity: 1, className: "mapapp-basemap-country" },
+          attribution: escapeHtml(_("Country outlines:")) +
+            " <a href=\"https://www.naturalearthdata.com/\">Natural Earth</a>",
+        }).addTo(S.map);
+        document.documentElement.setAttribute("data-basemap", "drawn");
+      })
+      .catch(() => document.documentElement.setAttribute("data-basemap", "failed"));
+  }
+
+  /* The outlines are fetched only when tiles fail, or none has loaded after a while. */
+  function watchTiles(map) {
+    const tiles = [];
+    map.eachLayer((layer) => {
+      if (layer instanceof L.TileLayer) tiles.push(layer);
+    });
+    if (!tiles.length) {
+      drawBasemap();
+      return;
+    }
+    let loaded = false;
+    tiles.forEach((layer) => {
+      layer.on("tileerror", drawBasemap);
+      layer.on("tileload", () => { loaded = true; });
+    });
+    setTimeout(() => { if (!loaded) drawBasemap(); }, 6000);
+  }
+  Object.assign(M, { escapeHtml, drawBasemap, watchTiles, HTML_ESCAPES });
+})();

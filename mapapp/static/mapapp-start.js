@@ -1,0 +1,94 @@
+/* mapapp-start: starts the map once folium's script has built it, and gives the
+ * folium script (window.mapapp.registerLayer…) and the plugins (reader.js,
+ * embedlayout.js) their ways in. Loaded last of the map's own scripts. */
+(function () {
+  "use strict";
+
+  const M = window.mapapp;
+  const S = M.state;
+  const { LANG, groups, featureIndex, featureLayers, plugins } = M;
+
+  /* Draws the visible layers, sets the view, opens the URL's feature, sets up the
+     controls and raises the ready signal; folium's script calls it last. */
+  function start(map, options) {
+    S.map = map;
+    S.starting = true;
+    document.querySelectorAll(".mapapp-swatch").forEach((node) => {
+      node.style.background = node.dataset.colour;
+    });
+    const url = M.readUrl(options.mode);
+    S.startUrl = url;
+    const variant = options.mode === "embed" ? "embed" : "index";
+    const elsewhere = url.error ? null : M.otherLanguageFile(url, variant);
+    if (elsewhere) {
+      location.replace(elsewhere);
+      return;
+    }
+    map.on("popupopen", M.onPopupOpen);
+    map.on("popupclose", M.onPopupClose);
+    S.filters = M.filtersFrom(url);
+    /* The open feature's layer is shown even when layers= leaves it out. */
+    const visible = new Set(url.layers || groups.keys());
+    if (url.feature && featureLayers.has(url.feature)) {
+      visible.add(featureIndex.get(url.feature).collection.id);
+      S.openFeature = url.feature; // drawn even when the filters leave it out
+    }
+    S.writing = true;
+    for (const id of groups.keys()) M.setLayerVisible(id, visible.has(id));
+    M.applyFilters();
+    if (url.view) map.setView([url.view.lat, url.view.lon], url.view.zoom, { animate: false });
+    else M.fitFeatures(map, options.bounds);
+    M.fitPopups();
+    map.on("resize", M.fitPopups);
+    S.writing = false;
+    map.on("moveend", M.writeUrl);
+    M.nameControls(map);
+    if (options.mode === "embed") M.setUpEmbed(map, url);
+    M.watchTiles(map);
+    M.setUpTouch(map);
+    for (const plugin of plugins) plugin(api, { mode: options.mode, url });
+    /* Again, now that every control is in place (the embed's, the plugins'). */
+    if (!url.view) M.fitFeatures(map, options.bounds);
+    M.followFrame(map, options.bounds);
+    M.fitPopups();
+    if (url.feature && featureLayers.has(url.feature)) {
+      /* A view in the URL is kept exactly: the popup must not pan the map away from it. */
+      S.keepView = Boolean(url.view);
+      S.quiet = true;
+      featureLayers.get(url.feature).openPopup();
+      S.quiet = false;
+      S.keepView = false;
+    }
+    S.starting = false;
+    M.writeUrl();
+    if (url.error) M.showError(url.error);
+    else {
+      performance.mark("mapapp:ready"); // navigation to ready, for measurements
+      document.documentElement.setAttribute("data-map-state", "ready");
+    }
+  }
+
+  /* Other scripts (reader.js) run once the map has started, before it says ready. */
+  function use(plugin) {
+    plugins.push(plugin);
+  }
+
+  /* What plugins may use: words, the data, and a few ways to move the map. */
+  const api = {
+    data: M.data, lang: LANG, _: M._, term: M.term, el: M.el, link: M.link,
+    featureName: M.featureName, featureNameLang: M.featureNameLang, statusId: M.statusId,
+    placeName: M.placeName, translatedText: M.translatedText,
+    feature: (id) => featureIndex.get(id),
+    isShown: M.isShown, shownByLayer: M.shownByLayer, passesFilters: M.passesFilters,
+    filters: M.currentFilters, setFilters: M.setFilters,
+    focusFeature: M.focusFeature, highlight: M.highlight, currentState: M.currentState,
+    stateQuery: M.stateQuery, pageHref: M.pageHref,
+    openFeature: () => S.openFeature,
+    map: () => S.map,
+    control: (name) => M.controls[name] || null,
+    resize: () => S.map && S.map.invalidateSize(),
+    reducedMotion: M.reducedMotion,
+  };
+
+  Object.assign(M, { start, use });
+})();

@@ -16,7 +16,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from mapapp.article import data_as_of, localised_article
-from mapapp.assets import MAP_SCRIPTS, Assets
+from mapapp.assets import Assets
 from mapapp.catalogue import Catalogue
 from mapapp.downloads import CATALOGUE_FILENAME, FORMATS
 from mapapp.embedcode import SITE_TITLE, iframe_title
@@ -206,7 +206,7 @@ def page_globals(catalogue: Catalogue, lang: str = DEFAULT_LANGUAGE) -> dict[str
             "iframe_title": iframe_title(article, article["date"], lang),
             "publishers": article["publishers_text"], "article": article,
             "data_as_of": data_as_of(catalogue, lang),
-            "lang": lang, "languages": LANGUAGE_NAMES, "map_scripts": MAP_SCRIPTS}
+            "lang": lang, "languages": LANGUAGE_NAMES}
 
 
 def iframe_titles(catalogue: Catalogue) -> dict[str, str]:

@@ -12,6 +12,14 @@
   const Credit = L.Control.extend({
     options: { position: "bottomright" },
     onAdd() {
+      /* The page draws the line before any script runs (templates/embed.html): it
+         moves here, among the controls. */
+      const early = document.getElementById("mapapp-credit");
+      if (early) {
+        early.classList.remove("mapapp-credit-early");
+        this.fullMap = early.querySelector("a");
+        return early;
+      }
       const article = articleLinks(mainSource());
       const url = article.in_language ? article.in_language.url : article.quoted && article.quoted.url;
       this.fullMap = el("a", { href: M.pageHref("index", {}), target: "_blank", rel: "noopener" },

@@ -37,7 +37,6 @@
     for (const id of groups.keys()) M.setLayerVisible(id, visible.has(id));
     M.applyFilters();
     if (url.view) map.setView([url.view.lat, url.view.lon], url.view.zoom, { animate: false });
-    else M.fitFeatures(map, options.bounds);
     M.fitPopups();
     map.on("resize", M.fitPopups);
     S.writing = false;
@@ -47,7 +46,7 @@
     M.watchTiles(map);
     M.setUpTouch(map);
     for (const plugin of plugins) plugin(api, { mode: options.mode, url });
-    /* Again, now that every control is in place (the embed's, the plugins'). */
+    /* The first view, once every control is in place (the embed's, the plugins'). */
     if (!url.view) M.fitFeatures(map, options.bounds);
     M.followFrame(map, options.bounds);
     M.fitPopups();

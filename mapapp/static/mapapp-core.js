@@ -1,8 +1,8 @@
-/* mapapp: the map's shared core, loaded first of the map's scripts.
+/* mapapp-core: the map's shared core, the first of the map's scripts.
  *
  * The map's behaviour is split by concern into mapapp-*.js (layers, filters, popup
  * content, popups, controls, URL state, basemap, embed, touch, first view, start),
- * loaded in the order mapapp/assets.py MAP_SCRIPTS gives. They share one namespace,
+ * joined in the order mapapp/assets.py MAP_SCRIPTS gives into one asset, mapapp.js. They share one namespace,
  * window.mapapp: this file puts there the page's data, the words of the interface,
  * small DOM helpers and the map's mutable state (mapapp.state); each later file adds
  * its functions, and mapapp-start.js the few the folium-generated map script calls.

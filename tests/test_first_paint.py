@@ -1,0 +1,50 @@
+"""The first paint waits for no script: /embed's HTML holds its credit line (text: a
+contentful paint), which the map's script later moves among its controls; the map's
+scripts come as one asset, joined in their order."""
+
+from __future__ import annotations
+
+import pytest
+
+from mapapp.assets import MAP_SCRIPTS, STATIC_DIR, map_bundle, minified
+from tests.test_pages import parse
+
+
+def test_embed_html_draws_the_credit_line_before_any_script(client):
+    html = client.get("/embed?lang=ru").get_data(as_text=True)
+    credit = html.index('id="mapapp-credit"')
+    assert credit < html.index("<script src=")
+    assert "Полная карта" in html[credit:credit + 400]
+
+
+def test_the_map_scripts_are_one_asset_in_their_order(client):
+    tags = parse(client.get("/").get_data(as_text=True)).tags
+    scripts = [a["src"] for t, a in tags if t == "script" and a.get("src")]
+    assert scripts[1].startswith("assets/mapapp.")
+    body = client.get("/" + scripts[1]).get_data()
+    assert body == map_bundle()
+    at = 0
+    for name in MAP_SCRIPTS:  # each file whole, in order
+        part = minified(name, (STATIC_DIR / name).read_bytes()).strip()
+        found = body.index(part, at)
+        at = found + len(part)
+    assert all(client.get(f"/assets/{name}").status_code == 404 for name in MAP_SCRIPTS)
+
+
+@pytest.mark.browser
+def test_without_scripts_the_frame_shows_the_credit_line(browser, live_server):
+    context = browser.new_context(viewport={"width": 351, "height": 197}, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{live_server}/embed")
+    credit = page.locator("#mapapp-credit")
+    assert credit.is_visible()
+    box = credit.bounding_box()
+    assert box["y"] + box["height"] <= 197 and box["x"] + box["width"] <= 351
+    context.close()
+
+
+@pytest.mark.browser
+def test_the_map_moves_the_credit_line_among_its_controls(site, visit):
+    page = visit(site.url("/embed")).page
+    assert page.locator(".mapapp-credit").count() == 1
+    assert page.locator(".leaflet-control-container .mapapp-credit.leaflet-control").count() == 1

@@ -53,5 +53,7 @@
     });
     setTimeout(() => { if (!loaded) drawBasemap(); }, 6000);
   }
-  Object.assign(M, { escapeHtml, drawBasemap, watchTiles, HTML_ESCAPES });
+  Object.assign(M, {
+    escapeHtml, drawBasemap, watchTiles, HTML_ESCAPES
+  });
 })();

@@ -4,7 +4,6 @@
   "use strict";
 
   const M = window.mapapp;
-  const S = M.state;
   const { _, collections, controls, data, el, groupIds, groups, roomy, svg, term } = M;
 
   function swatch(collection, colour) {
@@ -155,5 +154,8 @@
     return boxes;
   }
 
-  Object.assign(M, { controlBoxes, swatch, addLayerControl, legendKey, legendItem, addLegend, addFullscreen, nameControls, LayerControl, Legend, FullscreenControl });
+  Object.assign(M, {
+    controlBoxes, swatch, addLayerControl, legendKey, legendItem, addLegend, addFullscreen,
+    nameControls, LayerControl, Legend, FullscreenControl
+  });
 })();

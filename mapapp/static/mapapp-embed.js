@@ -4,7 +4,6 @@
   "use strict";
 
   const M = window.mapapp;
-  const S = M.state;
   const { _, articleLinks, controls, data, el, link, mainSource } = M;
 
   /* ---- embed: credit line, no scroll trap, height to the host page ---- */
@@ -58,5 +57,7 @@
     if (window.ResizeObserver) new ResizeObserver(postHeight).observe(document.body);
     postHeight();
   }
-  Object.assign(M, { postHeight, setUpEmbed, Credit, MIN_FRAME_HEIGHT });
+  Object.assign(M, {
+    postHeight, setUpEmbed, Credit, MIN_FRAME_HEIGHT
+  });
 })();

@@ -4,7 +4,7 @@
 
   const M = window.mapapp;
   const S = M.state;
-  const { collections, data, featureIndex, featureLayers, geoLayers, groupIds, groups, plugins, statusId } = M;
+  const { collections, data, featureIndex, featureLayers, geoLayers, groupIds, groups, statusId } = M;
 
   /* ---- filters: groups= and status= keep only some features of the shown layers ---- */
 
@@ -57,5 +57,7 @@
       status: S.filters.status ? [...S.filters.status] : null,
     };
   }
-  Object.assign(M, { passesFilters, applyFilters, filtersFrom, setFilters, currentFilters });
+  Object.assign(M, {
+    passesFilters, applyFilters, filtersFrom, setFilters, currentFilters
+  });
 })();

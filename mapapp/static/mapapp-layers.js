@@ -172,5 +172,9 @@
     shownChanged();
     M.writeUrl();
   }
-  Object.assign(M, { featureColour, lineStyle, pointLayer, tag, registerLayer, isShown, shownByLayer, shownChanged, elementsOf, highlight, boundsOf, reveal, visibleLayers, setLayerVisible, isHalo });
+  Object.assign(M, {
+    featureColour, lineStyle, pointLayer, tag, registerLayer, isShown, shownByLayer,
+    shownChanged, elementsOf, highlight, boundsOf, reveal, visibleLayers, setLayerVisible,
+    isHalo
+  });
 })();

@@ -4,7 +4,6 @@
   "use strict";
 
   const M = window.mapapp;
-  const S = M.state;
   const { DATA_LANG, LANG, _, articleLinks, data, dateText, el, featureLayers, featureName, featureNameLang, inLanguage, isWebUrl, link, mainSource, term, translatedText } = M;
 
   const PRECISION_TEXT = {
@@ -187,5 +186,8 @@
     otherNames(feature),
     moreAbout(feature, props));
   }
-  Object.assign(M, { PRECISION_TEXT, otherNames, hostOf, withLinks, factAsOf, facts, reference, citation, errorText, locationSource, precision, moreAbout, popupContent });
+  Object.assign(M, {
+    PRECISION_TEXT, otherNames, hostOf, withLinks, factAsOf, facts, reference, citation,
+    errorText, locationSource, precision, moreAbout, popupContent
+  });
 })();

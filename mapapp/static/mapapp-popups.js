@@ -245,5 +245,8 @@
     document.dispatchEvent(new CustomEvent("mapapp:popupclose", { detail: { id: closed } }));
     M.writeUrl();
   }
-  Object.assign(M, { smallMap, tinyMap, controlsReach, fitPopups, foldPanels, clearingMove, placePopup, refitPopup, focusFeature, onPopupOpen, onPopupClose, POPUP_LEFT });
+  Object.assign(M, {
+    smallMap, tinyMap, controlsReach, fitPopups, foldPanels, clearingMove, placePopup,
+    refitPopup, focusFeature, onPopupOpen, onPopupClose, POPUP_LEFT
+  });
 })();

@@ -89,5 +89,7 @@
     reducedMotion: M.reducedMotion,
   };
 
-  Object.assign(M, { start, use });
+  Object.assign(M, {
+    start, use
+  });
 })();

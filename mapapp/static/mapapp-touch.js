@@ -92,5 +92,7 @@
     update();
   }
 
-  Object.assign(M, { setUpTouch, sharesThePage });
+  Object.assign(M, {
+    setUpTouch, sharesThePage
+  });
 })();

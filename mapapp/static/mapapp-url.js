@@ -5,7 +5,7 @@
 
   const M = window.mapapp;
   const S = M.state;
-  const { LANG, _, collections, controls, data, el, featureLayers, groups, i18n, link } = M;
+  const { LANG, _, collections, controls, data, el, featureLayers, groups, i18n } = M;
 
   /* ---- URL state: ?layers=a,b&feature=id#zoom/lat/lon ---- */
 
@@ -223,5 +223,8 @@
     const query = params.toString();
     return files[variant][url.lang] + (query ? `?${query}` : "") + location.hash;
   }
-  Object.assign(M, { parseView, splitIds, queryError, decodedFragment, readUrl, stateQuery, pageHref, viewFragment, inDataOrder, currentState, writeUrl, showError, otherLanguageFile, MAX_ZOOM });
+  Object.assign(M, {
+    parseView, splitIds, queryError, decodedFragment, readUrl, stateQuery, pageHref,
+    viewFragment, inDataOrder, currentState, writeUrl, showError, otherLanguageFile, MAX_ZOOM
+  });
 })();

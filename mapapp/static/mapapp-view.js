@@ -83,12 +83,12 @@
     };
     map.on("resize", refit);
     /* Controls that change size (the attribution gains the outlines' credit, a panel
-       opens) change the room the first view has. */
+       opens) change the room the first view has. Not the bottom left corner: its scale
+       bar changes with the view, and would have it fitted again and again. */
     if (window.ResizeObserver) {
       const observer = new ResizeObserver(refit);
-      map.getContainer().querySelectorAll(".leaflet-control-container > div").forEach((corner) => {
-        observer.observe(corner);
-      });
+      map.getContainer().querySelectorAll(".leaflet-control-container > div:not(.leaflet-bottom.leaflet-left)")
+        .forEach((corner) => observer.observe(corner));
     }
   }
 

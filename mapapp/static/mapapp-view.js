@@ -57,9 +57,15 @@
         if (!best || zoom > best.zoom) best = { zoom, topLeft, bottomRight };
       }
       if (!best) best = { topLeft: L.point(MARGIN, MARGIN), bottomRight: L.point(MARGIN, MARGIN) };
+      const view = { paddingTopLeft: best.topLeft, paddingBottomRight: best.bottomRight,
+        maxZoom: MAX_FIT_ZOOM, animate: false };
+      /* Already there (a refit after a change that left the room as it was): every
+         fit redraws every feature, so none is made in vain. */
+      const target = map._getBoundsCenterZoom(latLngBounds, view);
+      if (S.fitted && Math.abs(target.zoom - map.getZoom()) < 1e-9 &&
+        map.latLngToContainerPoint(target.center).distanceTo(size.divideBy(2)) < 0.5) return;
       S.quiet = true;
-      map.fitBounds(latLngBounds, { paddingTopLeft: best.topLeft, paddingBottomRight: best.bottomRight,
-        maxZoom: MAX_FIT_ZOOM, animate: false });
+      map.fitBounds(latLngBounds, view);
     } finally {
       map.options.zoomSnap = snap;
       S.quiet = false;

@@ -1,0 +1,198 @@
+"""What the app costs as the catalogue grows, measured in one run on one machine.
+
+For each size (the real data's, 43 features today; then synthetic catalogues made from
+the real features by bench/scale_data.py) it starts the app as the Procfile runs it and prints:
+
+- start: seconds from launching gunicorn to the first /healthz answer;
+- /embed HTML gzip: the page's body fetched with `Accept-Encoding: gzip`;
+- first `/`: seconds for the first request of `/` on the fresh server (a browser's
+  `Accept-Encoding: gzip, deflate, br`), before anything else has asked for a page;
+- ready: median ms from navigation to the page's own `mapapp:ready` mark in headless
+  Chromium, /embed at 375×667, tiles refused (3 loads, each in a new context);
+- zoom / pan: ms from `zoomIn()` (`panBy()`) to the end event plus two frames;
+- longest task: the longest main-thread task (PerformanceObserver "longtask") from
+  navigation through the zoom and the pan;
+- worker RSS: the largest worker's resident memory after all of the above;
+- export: the size of `mapapp export` of the same catalogue.
+
+    python bench/scale.py [--sizes 43,1000,10000,100000]
+
+Sends traffic only to 127.0.0.1. The 100,000-feature row of the version this script came
+with takes tens of minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from scale_data import REAL_DATA, build
+from servers import (
+    LOOPBACK,
+    ROOT,
+    children,
+    free_port,
+    machine,
+    procfile_command,
+    rss_mib,
+)
+
+# Leaflet sets window.L once it is complete: catch it there and keep every map it makes.
+CATCH_MAP = """
+(() => {
+  let leaflet;
+  Object.defineProperty(window, "L", {
+    configurable: true,
+    get() { return leaflet; },
+    set(value) {
+      leaflet = value;
+      if (value && value.Map) value.Map.addInitHook(function () { window.benchMap = this; });
+    },
+  });
+  window.benchLongest = 0;
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      window.benchLongest = Math.max(window.benchLongest, entry.duration);
+    }
+  }).observe({ type: "longtask", buffered: true });
+})();
+"""
+
+# ms from starting a move to its end event and two frames (the frame it is drawn in)
+TIME_MOVE = """
+(kind) => new Promise((resolve) => {
+  const map = window.benchMap;
+  const start = performance.now();
+  map.once(kind === "zoom" ? "zoomend" : "moveend", () =>
+    requestAnimationFrame(() => requestAnimationFrame(() =>
+      resolve(performance.now() - start))));
+  if (kind === "zoom") map.zoomIn(1, { animate: false });
+  else map.panBy([120, 90], { animate: false });
+})
+"""
+
+
+def fetch(url: str, encoding: str) -> tuple[float, int]:
+    """(seconds, body bytes) of one GET with `Accept-Encoding: encoding`."""
+    request = urllib.request.Request(url, headers={"Accept-Encoding": encoding})
+    began = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=1800) as response:
+        body = response.read()
+    return time.perf_counter() - began, len(body)
+
+
+def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 1800) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer in {timeout} s")
+
+
+def browser_figures(url: str, loads: int = 3) -> tuple[float, float, float, float]:
+    """(ready ms median, zoom ms, pan ms, longest task ms) for `url` in headless Chromium."""
+    from playwright.sync_api import sync_playwright
+
+    ready: list[float] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"])
+        for _ in range(loads):
+            context = browser.new_context(viewport={"width": 375, "height": 667})
+            page = context.new_page()
+            page.set_default_timeout(600_000)
+            page.add_init_script(CATCH_MAP)
+            page.route(f"re:^https?://(?!{LOOPBACK}[:/])", lambda route: route.abort())
+            page.goto(url)
+            page.wait_for_selector("html[data-map-state=ready]", state="attached")
+            ready.append(page.evaluate(
+                "performance.getEntriesByName('mapapp:ready')[0].startTime"))
+            zoom = page.evaluate(TIME_MOVE, "zoom")
+            pan = page.evaluate(TIME_MOVE, "pan")
+            page.wait_for_timeout(200)  # let the observer report the last tasks
+            longest = page.evaluate("window.benchLongest")
+            context.close()
+        browser.close()
+    return statistics.median(ready), zoom, pan, longest
+
+
+def export_mib(data_dir: Path, env: dict[str, str]) -> tuple[float, float]:
+    """(MiB, seconds) of `mapapp export` of the catalogue in `data_dir`."""
+    with tempfile.TemporaryDirectory() as tmp:
+        began = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "mapapp.cli", "export", f"{tmp}/site"],
+                       check=True, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+        seconds = time.perf_counter() - began
+        size = sum(p.stat().st_size for p in Path(tmp).rglob("*") if p.is_file())
+    return size / 2**20, seconds
+
+
+def measure(size: int, data_dir: Path) -> dict[str, float]:
+    env = {**os.environ, "MAPAPP_DATA_DIR": str(data_dir)}
+    port = free_port()
+    base = f"http://{LOOPBACK}:{port}"
+    began = time.perf_counter()
+    process = subprocess.Popen([*procfile_command(), "--bind", f"{LOOPBACK}:{port}"],
+                               cwd=ROOT, env={**env, "PORT": str(port)},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_until_up(base + "/healthz", process)
+        row = {"start": time.perf_counter() - began}
+        row["first"], _ = fetch(base + "/", "gzip, deflate, br")
+        _, row["embed_gzip"] = fetch(base + "/embed", "gzip")
+        row["ready"], row["zoom"], row["pan"], row["longest"] = browser_figures(
+            base + "/embed")
+        row["rss"] = max(rss_mib(pid) for pid in children(process.pid))
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+    row["export"], row["export_s"] = export_mib(data_dir, env)
+    return row
+
+
+def real_size() -> int:
+    """How many features the real catalogue has."""
+    return sum(len(json.loads(p.read_text(encoding="utf-8"))["features"])
+               for p in REAL_DATA.glob("*.geojson"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="43,1000,10000,100000",
+                        help="feature counts, comma-separated (43 is the real data)")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    print(f"# {machine()}")
+    print("| features | start | `/embed` HTML gzip | first `/` | ready | zoom / pan "
+          "| longest task | worker RSS | export |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    real = real_size()
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in sizes:
+            data_dir = REAL_DATA if size == real else build(size, Path(tmp) / f"data-{size}")
+            row = measure(size, data_dir)
+            print(f"| {size:,} | {row['start']:.1f} s | {row['embed_gzip'] / 1024:,.0f} KiB "
+                  f"| {row['first']:.2f} s | {row['ready']:,.0f} ms "
+                  f"| {row['zoom']:,.0f} / {row['pan']:,.0f} ms | {row['longest']:,.0f} ms "
+                  f"| {row['rss']:,.0f} MiB | {row['export']:,.1f} MiB "
+                  f"({row['export_s']:.0f} s) |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

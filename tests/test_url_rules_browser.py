@@ -30,8 +30,9 @@ def server_problem(real_client, path: str, query: str) -> str:
     response = real_client.get(path + query)
     assert response.status_code == 400
     html = response.get_data(as_text=True)
+    # / answers its 400 page; /embed the map with a notice over it
     found = re.search(r'<p id="problem">(.*?)</p>', html, re.S) or \
-        re.search(r'role="alert"[^>]*>.*?</strong>\s*(.*?)</div>', html, re.S)
+        re.search(r'<span class="mapapp-url-notice-problem">(.*?)</span>', html, re.S)
     assert found, html[:500]
     return unescape(found.group(1)).strip()
 

@@ -176,3 +176,16 @@ def test_layers_panel_folds_when_a_popup_opens_on_a_small_map(site, visit, size)
     page.evaluate("window.mapapp.focusFeature('khorgos-gateway-dry-port', {animate: false})")
     popup_clear(page)
     assert page.locator(".mapapp-layers").get_attribute("open") is None
+
+
+@pytest.mark.parametrize("size", [(375, 667), (320, 568), (1366, 768)])
+@pytest.mark.parametrize("lang", ["ru", "kk"])
+def test_no_control_covers_another(site, visit, size, lang):
+    """On a phone the attribution wraps across the bottom edge; the scale bar and the
+    legend stand on it rather than under it, in any language."""
+    page = visit(site.url(f"/?lang={lang}"), viewport=size).page
+    settled(page)
+    controls = page.evaluate(CONTROLS)
+    assert any(c["name"] == "leaflet-control-scale" for c in controls)
+    for a, b in itertools.combinations(controls, 2):
+        assert not overlap(a, b), (a, b)

@@ -154,8 +154,28 @@
     return boxes;
   }
 
+  /* On a narrow map the attribution wraps across the whole bottom edge: the bottom
+     left corner (legend, scale bar) then stands on it instead of under it, by its
+     measured height, whatever language or credit makes it taller. */
+  function keepBottomCornersApart(map) {
+    const container = map.getContainer();
+    const left = container.querySelector(".leaflet-bottom.leaflet-left");
+    const right = container.querySelector(".leaflet-bottom.leaflet-right");
+    if (!left || !right || !window.ResizeObserver) return;
+    const place = () => {
+      left.style.bottom = "";
+      const leftBox = left.getBoundingClientRect();
+      const rightBox = right.getBoundingClientRect();
+      const overlap = rightBox.height && leftBox.width && rightBox.left < leftBox.right;
+      left.style.bottom = overlap ? `${Math.ceil(rightBox.height)}px` : "";
+    };
+    new ResizeObserver(place).observe(right);
+    map.on("resize", place);
+    place();
+  }
+
   Object.assign(M, {
-    controlBoxes, swatch, addLayerControl, legendKey, legendItem, addLegend, addFullscreen,
+    keepBottomCornersApart, controlBoxes, swatch, addLayerControl, legendKey, legendItem, addLegend, addFullscreen,
     nameControls, LayerControl, Legend, FullscreenControl
   });
 })();

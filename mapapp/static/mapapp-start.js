@@ -42,6 +42,7 @@
     S.writing = false;
     map.on("moveend", M.writeUrl);
     M.nameControls(map);
+    M.keepBottomCornersApart(map);
     if (options.mode === "embed") M.setUpEmbed(map, url);
     M.watchTiles(map);
     M.setUpTouch(map);

@@ -77,12 +77,16 @@ class TileHandler(BaseHTTPRequestHandler):
 def run_lighthouse(url: str, out: Path) -> dict:
     """One Lighthouse run (mobile, simulated throttling); its JSON report."""
     env = {**os.environ, "CHROME_PATH": os.environ.get("CHROME_PATH", "/usr/bin/chromium")}
-    subprocess.run(
-        ["npx", "-y", LIGHTHOUSE, url, "--quiet", "--output=json", f"--output-path={out}",
-         "--form-factor=mobile", "--throttling-method=simulate",
-         "--chrome-flags=--headless=new --no-sandbox --disable-gpu"],
-        check=True, env=env, stdout=subprocess.DEVNULL)
-    return json.loads(out.read_text())
+    for attempt in range(3):  # Lighthouse now and then fails to record a trace (NO_NAVSTART)
+        done = subprocess.run(
+            ["npx", "-y", LIGHTHOUSE, url, "--quiet", "--output=json", f"--output-path={out}",
+             "--form-factor=mobile", "--throttling-method=simulate",
+             "--chrome-flags=--headless=new --no-sandbox --disable-gpu"],
+            env=env, stdout=subprocess.DEVNULL)
+        if done.returncode == 0:
+            return json.loads(out.read_text())
+        print(f"# Lighthouse failed on {url} (attempt {attempt + 1}); again", flush=True)
+    raise SystemExit(f"Lighthouse failed three times on {url}")
 
 
 def examples(audit: dict, most: int = 2) -> str:

@@ -41,7 +41,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from servers import LOOPBACK, ROOT, LoadResult, free_port, machine, procfile_command, running
+from servers import (
+    LOOPBACK,
+    ROOT,
+    LoadResult,
+    free_port,
+    machine,
+    procfile_command,
+    run_wrk,
+    running,
+)
 
 # 0.21.0 is the last pygeoapi release that runs on Python 3.11 (0.22 and later need 3.12).
 PYGEOAPI = "pygeoapi==0.21.0"
@@ -110,17 +119,7 @@ def first_answer(base: str, path: str) -> str:
 
 
 def wrk(base: str, lua_path: str, connections: int, seconds: int) -> LoadResult:
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(WRK_SCRIPT.format(path=lua_path))
-    try:
-        output = subprocess.run(
-            ["wrk", f"-c{connections}", f"-d{seconds}s", "-t2", "-s", script.name, base],
-            capture_output=True, text=True, check=True).stdout
-    finally:
-        os.unlink(script.name)
-    fields = re.search(r"RESULT (.*)", output).group(1).split()
-    requests, errors, status, micros, p50, p99 = (int(f) for f in fields)
-    return LoadResult(requests, errors, status, micros / 1e6, p50 / 1000, p99 / 1000)
+    return run_wrk(base, WRK_SCRIPT.format(path=lua_path), connections, seconds)
 
 
 def pygeoapi_environment() -> Path:

@@ -45,6 +45,7 @@ from servers import (
     machine,
     procfile_command,
     rss_mib,
+    wait_for,
 )
 
 # Leaflet sets window.L once it is complete: catch it there and keep every map it makes.
@@ -89,19 +90,6 @@ def fetch(url: str, encoding: str) -> tuple[float, int]:
     with urllib.request.urlopen(request, timeout=1800) as response:
         body = response.read()
     return time.perf_counter() - began, len(body)
-
-
-def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 1800) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} did not answer in {timeout} s")
 
 
 def browser_figures(url: str, loads: int = 3) -> tuple[float, float, float, float]:
@@ -152,7 +140,7 @@ def measure(size: int, data_dir: Path) -> dict[str, float]:
                                cwd=ROOT, env={**env, "PORT": str(port)},
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        wait_until_up(base + "/healthz", process)
+        wait_for(base + "/healthz", process, timeout=1800, interval=0.1)
         row = {"start": time.perf_counter() - began}
         row["first"], _ = fetch(base + "/", "gzip, deflate, br")
         _, row["embed_gzip"] = fetch(base + "/embed", "gzip")

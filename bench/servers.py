@@ -28,7 +28,8 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
+def wait_for(url: str, process: subprocess.Popen, timeout: float = 60,
+             interval: float = 0.2) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -37,7 +38,7 @@ def wait_for(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
             with urllib.request.urlopen(url, timeout=1):
                 return
         except OSError:
-            time.sleep(0.2)
+            time.sleep(interval)
     raise RuntimeError(f"{url} did not answer in {timeout} s")
 
 
@@ -182,11 +183,18 @@ def wrk(base: str, paths: list[str], connections: int, seconds: int,
         raise SystemExit("wrk not found: apt-get install wrk")
     lua_paths = ", ".join(f'"{p}"' for p in paths)
     lua_headers = ", ".join(f'["{k}"] = "{v}"' for k, v in (headers or {}).items())
+    if new_url is None:
+        return run_wrk(base, WRK_SCRIPT.format(paths=lua_paths, headers=lua_headers),
+                       connections, seconds)
+    return run_wrk(base, WRK_NEW_URLS.format(path=new_url, headers=lua_headers),
+                   connections, seconds)
+
+
+def run_wrk(base: str, lua_script: str, connections: int, seconds: int) -> LoadResult:
+    """wrk driven by `lua_script`, whose done() prints `RESULT requests socket-errors
+    bad-status duration-us p50-us p99-us …`."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        if new_url is None:
-            script.write(WRK_SCRIPT.format(paths=lua_paths, headers=lua_headers))
-        else:
-            script.write(WRK_NEW_URLS.format(path=new_url, headers=lua_headers))
+        script.write(lua_script)
     try:
         output = subprocess.run(
             ["wrk", f"-c{connections}", f"-d{seconds}s", "-t2", "-s", script.name, base],

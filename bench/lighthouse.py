@@ -9,6 +9,7 @@ network blocks the tile server. Lighthouse is the npm package (run through npx),
 profile with simulated throttling, in Debian's Chromium:
 
     python bench/lighthouse.py [--runs 3] [--tiles served|unreachable] [--pages /,/embed]
+                               [--reports DIR]
 
 It prints, for each page, the median of each category's score over the runs and the
 median first contentful paint, largest contentful paint, total blocking time and layout
@@ -122,6 +123,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--tiles", choices=("served", "unreachable"), default="served")
     parser.add_argument("--pages", default="/,/embed")
+    parser.add_argument("--reports", type=Path, default=None,
+                        help="a folder to keep each run's JSON report in (to open in a viewer)")
     args = parser.parse_args()
 
     tile_port = free_port()
@@ -140,7 +143,10 @@ def main() -> None:
     with gunicorn() as (base, _), tempfile.TemporaryDirectory() as tmp:
         base = base.replace(LOOPBACK, "localhost")  # Lighthouse's own origin checks
         for page in args.pages.split(","):
-            reports = [run_lighthouse(base + page, Path(tmp) / f"run{i}.json")
+            folder = args.reports or Path(tmp)
+            folder.mkdir(parents=True, exist_ok=True)
+            name = page.strip("/").replace("/", "-") or "index"
+            reports = [run_lighthouse(base + page, folder / f"{name}-{args.tiles}-{i}.json")
                        for i in range(args.runs)]
             scores, metrics, failed = summary(reports)
             print(f"{page:<10}" + "".join(f"{scores[c]:>16.2f}" for c in CATEGORIES)

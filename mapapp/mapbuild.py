@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import folium
 import xyzservices
@@ -30,6 +31,21 @@ class Tiles:
     attribution: str
     max_zoom: int = 19
     subdomains: str = "abc"
+
+    @property
+    def origins(self) -> list[str]:
+        """The servers the tiles come from, for the pages' `preconnect`: a phone's
+        connection to them is ready when the first view asks. At most two of the
+        subdomains: each connection opened early costs the page's own requests."""
+        hosts = [self.url.replace("{s}", sub) for sub in self.subdomains] \
+            if "{s}" in self.url else [self.url]
+        origins = []
+        for host in hosts:
+            parts = urlsplit(host)
+            origin = f"{parts.scheme}://{parts.netloc}"
+            if parts.scheme in ("http", "https") and parts.netloc and origin not in origins:
+                origins.append(origin)
+        return origins[:2]
 
     @classmethod
     def from_setting(cls, tiles: str, attribution: str = "") -> Tiles:
@@ -100,9 +116,13 @@ def build_map(catalogue: Catalogue, tiles: Tiles, *, mode: str = "page") -> foli
     centre = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
     fmap = folium.Map(location=centre, zoom_start=4, tiles=None, control_scale=True,
                       width="100%", height="100%")
-    folium.TileLayer(tiles=tiles.url, attr=tiles.attribution, name="Basemap",
-                     max_zoom=tiles.max_zoom, subdomains=tiles.subdomains,
-                     overlay=False, control=False).add_to(fmap)
+    # Off the map until the first view is known (mapapp.registerTiles): folium's
+    # opening view would fetch tiles only to throw them away.
+    tile_layer = folium.TileLayer(tiles=tiles.url, attr=tiles.attribution, name="Basemap",
+                                  max_zoom=tiles.max_zoom, subdomains=tiles.subdomains,
+                                  overlay=False, control=False, show=False)
+    _AppCall("registerTiles").add_to(tile_layer)
+    tile_layer.add_to(fmap)
     for collection in catalogue.collections:
         group = folium.FeatureGroup(name=collection.title, show=True, control=False)
         CollectionLayer(collection.id).add_to(group)

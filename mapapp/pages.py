@@ -283,6 +283,7 @@ def build_pages(catalogue: Catalogue, tiles: Tiles, jinja: Environment,
                 links=links,
                 variant=variant,
                 embed_path=links.page("embed", lang),
+                tile_origins=tiles.origins,
             )
             pages[page_key(variant, lang)] = Page.from_html(html)
     return pages

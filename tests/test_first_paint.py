@@ -48,3 +48,54 @@ def test_the_map_moves_the_credit_line_among_its_controls(site, visit):
     page = visit(site.url("/embed")).page
     assert page.locator(".mapapp-credit").count() == 1
     assert page.locator(".leaflet-control-container .mapapp-credit.leaflet-control").count() == 1
+
+
+# Counts, before the map says ready, every path Leaflet's SVG renderer draws or redraws.
+COUNT_DRAWS = """
+(() => {
+  let leaflet;
+  window.pathDraws = 0;
+  Object.defineProperty(window, "L", {
+    configurable: true,
+    get() { return leaflet; },
+    set(value) {
+      leaflet = value;
+      if (!value || !value.SVG || value.SVG.prototype.countedDraws) return;
+      const setPath = value.SVG.prototype._setPath;
+      value.SVG.prototype._setPath = function (layer, path) {
+        if (document.documentElement.dataset.mapState !== "ready") window.pathDraws += 1;
+        return setPath.call(this, layer, path);
+      };
+      value.SVG.prototype.countedDraws = true;
+    },
+  });
+})();
+"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("path", ["/embed", "/"])
+def test_the_first_view_draws_each_feature_once_and_fetches_its_own_tiles(browser, live_server,
+                                                                         path):
+    """The features and the tiles are added at the first view: not at folium's opening
+    view first (a redraw of every feature and a screen of tiles fetched in vain)."""
+    context = browser.new_context(viewport={"width": 375, "height": 667})
+    page = context.new_page()
+    tiles: list[str] = []
+
+    def route(request_route) -> None:
+        if "tile.openstreetmap.org" in request_route.request.url:
+            tiles.append(request_route.request.url)
+        request_route.abort()
+
+    page.route("https://**/*", route)
+    page.add_init_script(COUNT_DRAWS)
+    page.goto(f"{live_server}{path}")
+    page.wait_for_selector("html[data-map-state=ready]", timeout=15000)
+    drawn = page.locator(".leaflet-overlay-pane path").count()
+    assert drawn >= 43
+    assert page.evaluate("window.pathDraws") == drawn
+    zoom = page.evaluate("Math.round(mapapp.state.map.getZoom())")
+    assert tiles
+    assert {url.split("/")[3] for url in tiles} == {str(zoom)}, sorted(tiles)
+    context.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,24 @@ def test_tiles_from_url_template_need_attribution():
         Tiles.from_setting("https://tiles.example.org/{z}/{x}/{y}.png")
     tiles = Tiles.from_setting("https://tiles.example.org/{z}/{x}/{y}.png", "© Example")
     assert tiles.attribution == "© Example"
+
+
+@pytest.mark.parametrize(("template", "origins"), [
+    ("https://tiles.example.org/{z}/{x}/{y}.png", ["https://tiles.example.org"]),
+    ("https://{s}.tiles.example.org/{z}/{x}/{y}.png",
+     ["https://a.tiles.example.org", "https://b.tiles.example.org"]),
+])
+def test_pages_connect_early_to_the_tile_server(template, origins):
+    """The first view's tiles come from another server: the pages open the connection
+    while the scripts load (a round trip or three on a phone's network)."""
+    app = create_app({"MAPAPP_DATA_DIR": str(FIXTURE_DATA), "MAPAPP_TILES": template,
+                      "MAPAPP_TILES_ATTRIBUTION": "© Example"})
+    for path in ("/", "/embed?lang=kk"):
+        html = app.test_client().get(path).get_data(as_text=True)
+        head = html[:html.index("</head>")]
+        found = re.findall(r'<link rel="preconnect" href="([^"]+)">', head)
+        assert found == origins
+        assert head.index("preconnect") < head.index('rel="stylesheet"')
 
 
 def test_unknown_tile_provider_refuses_to_start():

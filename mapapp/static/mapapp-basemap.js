@@ -36,6 +36,30 @@
       .catch(() => document.documentElement.setAttribute("data-basemap", "failed"));
   }
 
+  /* ---- the tiles: added at the first view, not at folium's opening one ---- */
+
+  const tileLayers = []; // folium builds them but leaves them off the map
+
+  function registerTiles(layer) {
+    tileLayers.push(layer);
+  }
+
+  /* The tiles' credit, before the tiles: the first view keeps clear of the attribution
+     as it will be drawn. */
+  function creditTiles(map) {
+    if (!map.attributionControl) return;
+    for (const layer of tileLayers) map.attributionControl.addAttribution(layer.getAttribution());
+  }
+
+  /* The tiles at the view the map opens with, so no tile of another view is fetched in
+     vain; their credit passes from creditTiles() to the layer, unchanged on screen. */
+  function addTiles(map) {
+    for (const layer of tileLayers) {
+      layer.addTo(map);
+      if (map.attributionControl) map.attributionControl.removeAttribution(layer.getAttribution());
+    }
+  }
+
   /* The outlines are fetched only when tiles fail, or none has loaded after a while. */
   function watchTiles(map) {
     const tiles = [];
@@ -54,6 +78,6 @@
     setTimeout(() => { if (!loaded) drawBasemap(); }, 6000);
   }
   Object.assign(M, {
-    escapeHtml, drawBasemap, watchTiles, HTML_ESCAPES
+    escapeHtml, drawBasemap, watchTiles, HTML_ESCAPES, registerTiles, creditTiles, addTiles
   });
 })();

@@ -74,22 +74,36 @@
 
   /* ---- layers ---- */
 
+  /* folium's script names the group that shows each collection; the features are
+     built into it later (buildLayers), in a task of their own. */
   function registerLayer(group, options) {
-    const collection = collections.get(options.collection);
-    groups.set(collection.id, group);
-    const layer = L.geoJSON(collection.features, {
-      /* L.geoJSON styles every layer it makes, points too: points keep their own. */
-      style: (feature) => (/Point$/.test(feature.geometry.type) ? {} : lineStyle(collection, feature)),
-      pointToLayer: (feature, latlng) => pointLayer(collection, feature, latlng),
-      onEachFeature: (feature, drawn) => {
-        drawn.bindPopup(() => M.popupContent(collection, feature),
-          { maxWidth: 380, minWidth: 240, className: "mapapp-popup-wrapper" });
-        featureLayers.set(feature.id, drawn);
-        tag(drawn, feature, collection.id);
-      },
-    });
-    geoLayers.set(collection.id, layer);
-    group.addLayer(layer);
+    groups.set(options.collection, group);
+  }
+
+  /* One L.geoJSON per collection, its popups bound and its elements tagged: made,
+     not yet drawn (drawLayers). */
+  function buildLayers() {
+    for (const id of groups.keys()) {
+      const collection = collections.get(id);
+      const layer = L.geoJSON(collection.features, {
+        /* L.geoJSON styles every layer it makes, points too: points keep their own. */
+        style: (feature) => (/Point$/.test(feature.geometry.type) ? {} : lineStyle(collection, feature)),
+        pointToLayer: (feature, latlng) => pointLayer(collection, feature, latlng),
+        onEachFeature: (feature, drawn) => {
+          drawn.bindPopup(() => M.popupContent(collection, feature),
+            { maxWidth: 380, minWidth: 240, className: "mapapp-popup-wrapper" });
+          featureLayers.set(feature.id, drawn);
+          tag(drawn, feature, collection.id);
+        },
+      });
+      geoLayers.set(collection.id, layer);
+    }
+  }
+
+  /* Puts the features into their layers, drawing the shown ones: once, at the first
+     view (mapapp-start.js), not at folium's opening view and again after the fit. */
+  function drawLayers() {
+    for (const [id, layer] of geoLayers) groups.get(id).addLayer(layer);
   }
 
   /* Is the feature on the map now (its layer shown, the filters passed)? */
@@ -173,7 +187,7 @@
     M.writeUrl();
   }
   Object.assign(M, {
-    featureColour, lineStyle, pointLayer, tag, registerLayer, isShown, shownByLayer,
+    featureColour, lineStyle, pointLayer, tag, registerLayer, buildLayers, drawLayers, isShown, shownByLayer,
     shownChanged, elementsOf, highlight, boundsOf, reveal, visibleLayers, setLayerVisible,
     isHalo
   });

@@ -8,8 +8,11 @@
   const S = M.state;
   const { LANG, groups, featureIndex, featureLayers, plugins } = M;
 
-  /* Draws the visible layers, sets the view, opens the URL's feature, sets up the
-     controls and raises the ready signal; folium's script calls it last. */
+  /* Reads the URL and sets up the controls; then, a task each so that a slow phone
+     can paint and answer between them, builds the layers, runs the plugins, sets the
+     first view, draws the features, opens the URL's feature and raises the ready
+     signal. folium's script calls it last. The features and the tiles are added once
+     the first view is known, so each is drawn once. */
   function start(map, options) {
     S.map = map;
     S.starting = true;
@@ -29,14 +32,14 @@
     S.filters = M.filtersFrom(url);
     /* The open feature's layer is shown even when layers= leaves it out. */
     const visible = new Set(url.layers || groups.keys());
-    if (url.feature && featureLayers.has(url.feature)) {
+    if (url.feature) {
       visible.add(featureIndex.get(url.feature).collection.id);
       S.openFeature = url.feature; // drawn even when the filters leave it out
     }
     S.writing = true;
     for (const id of groups.keys()) M.setLayerVisible(id, visible.has(id));
-    M.applyFilters();
     if (url.view) map.setView([url.view.lat, url.view.lon], url.view.zoom, { animate: false });
+    M.creditTiles(map);
     M.fitPopups();
     map.on("resize", M.fitPopups);
     S.writing = false;
@@ -44,13 +47,40 @@
     M.nameControls(map);
     M.keepBottomCornersApart(map);
     if (options.mode === "embed") M.setUpEmbed(map, url);
-    M.watchTiles(map);
     M.setUpTouch(map);
-    for (const plugin of plugins) plugin(api, { mode: options.mode, url });
-    /* The first view, once every control is in place (the embed's, the plugins'). */
-    if (!url.view) M.fitFeatures(map, options.bounds);
-    M.followFrame(map, options.bounds);
-    M.fitPopups();
+    inTurn([
+      () => {
+        M.buildLayers();
+        M.applyFilters();
+      },
+      () => {
+        for (const plugin of plugins) plugin(api, { mode: options.mode, url });
+      },
+      () => {
+        /* The first view, once every control is in place (the embed's, the plugins'). */
+        if (!url.view) M.fitFeatures(map, options.bounds);
+        M.followFrame(map, options.bounds);
+        M.addTiles(map);
+        M.watchTiles(map);
+        M.fitPopups();
+      },
+      M.drawLayers,
+      () => finish(url),
+    ]);
+  }
+
+  /* Runs `steps` one task each: a phone's browser can paint and answer the reader
+     between them, instead of being held for the whole start. */
+  function inTurn(steps) {
+    if (!steps.length) return;
+    setTimeout(() => {
+      steps[0]();
+      inTurn(steps.slice(1));
+    }, 0);
+  }
+
+  function finish(url) {
+    if (S.highlighted.length) M.highlight(S.highlighted);
     if (url.feature && featureLayers.has(url.feature)) {
       /* A view in the URL is kept exactly: the popup must not pan the map away from it. */
       S.keepView = Boolean(url.view);

@@ -5,7 +5,7 @@
 
   const M = window.mapapp;
   const S = M.state;
-  const { LANG, _, collections, controls, data, el, featureLayers, groups, i18n } = M;
+  const { LANG, _, collections, controls, data, el, featureIndex, groups, i18n } = M;
 
   /* ---- URL state: ?layers=a,b&feature=id#zoom/lat/lon ---- */
 
@@ -89,7 +89,7 @@
       () => ids.layers[1],
       () => (ids.layers[0] || []).filter((id) => !collections.has(id))
         .map((id) => _("unknown layer {value} in layers=", { value: quoted(id) }))[0],
-      () => (feature !== null && !featureLayers.has(feature)
+      () => (feature !== null && !featureIndex.has(feature)
         ? _("unknown feature {value} in feature=", { value: quoted(feature) }) : null),
       () => (lang !== null && !languages.includes(lang)
         ? _("lang={value} must be one of {valid}", { value: quoted(lang), valid: languages.join(", ") }) : null),
@@ -130,7 +130,7 @@
     const feature = params.get("feature");
     return {
       layers: known(ids.layers, (id) => collections.has(id)),
-      feature: feature !== null && featureLayers.has(feature) ? feature : null,
+      feature: feature !== null && featureIndex.has(feature) ? feature : null,
       view, error,
       controls: params.get("controls") !== "0", legend: params.get("legend") !== "0",
       groups: known(ids.groups, (id) => (data.groups || []).some((g) => g.id === id)),

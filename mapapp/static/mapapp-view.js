@@ -60,10 +60,12 @@
       const view = { paddingTopLeft: best.topLeft, paddingBottomRight: best.bottomRight,
         maxZoom: MAX_FIT_ZOOM, animate: false };
       /* Already there (a refit after a change that left the room as it was): every
-         fit redraws every feature, so none is made in vain. */
+         fit redraws every feature, so none is made in vain. Leaflet rounds the map's
+         pixel origin, so "there" is within a pixel (a pan of less rounds to none, yet
+         still redraws). */
       const target = map._getBoundsCenterZoom(latLngBounds, view);
       if (S.fitted && Math.abs(target.zoom - map.getZoom()) < 1e-9 &&
-        map.latLngToContainerPoint(target.center).distanceTo(size.divideBy(2)) < 0.5) return;
+        map.latLngToContainerPoint(target.center).distanceTo(size.divideBy(2)) < 1) return;
       S.quiet = true;
       map.fitBounds(latLngBounds, view);
     } finally {

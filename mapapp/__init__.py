@@ -47,7 +47,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     _register_error_handlers(app)
     app.wsgi_app = FastPath(  # type: ignore[method-assign]
-        app.wsgi_app, generation=lambda: app.extensions["mapapp"].catalogue.version)
+        app.wsgi_app, generation=lambda: app.extensions["mapapp"].catalogue.version,
+        precompressed=lambda: app.extensions["mapapp"].precompressed)
 
     @app.after_request
     def secure(response: Response) -> Response:
@@ -81,6 +82,7 @@ def build_state(app: Flask, tiles: Tiles, previous: AppState | None = None) -> A
         tiles=tiles,
         error_pages=error_environments(catalogue, app.jinja_env),
         pictures=PictureCache(Renderer(catalogue).render),  # type: ignore[arg-type]
+        precompressed=assets.precompressed(),
     )
 
 

@@ -49,6 +49,9 @@ class Asset:
     name: str
     body: bytes
     content_type: str
+    # the body compressed once where the state is built, by encoding ("br", "gzip"):
+    # the fast path serves these instead of compressing the body per worker
+    encoded: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def path(self) -> str:
@@ -64,14 +67,21 @@ class Assets:
     by_name: dict[str, Asset] = field(default_factory=dict)
     by_path: dict[str, Asset] = field(default_factory=dict)
 
-    def add(self, name: str, body: bytes) -> Asset:
+    def add(self, name: str, body: bytes, encoded: dict[str, bytes] | None = None) -> Asset:
         content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
         if content_type.startswith("text/") or content_type.endswith("javascript"):
             content_type += "; charset=utf-8"
-        asset = Asset(name, body, content_type)
+        asset = Asset(name, body, content_type, encoded or {})
         self.by_name[name] = asset
         self.by_path[asset.path] = asset
         return asset
+
+    def precompressed(self) -> dict[str, dict[str, bytes]]:
+        """The bodies compressed in advance, by the fast path's digest of the body."""
+        from mapapp.fastpath import body_digest
+
+        return {body_digest(asset.body): asset.encoded
+                for asset in self.by_path.values() if asset.encoded}
 
     def url(self, name: str) -> str:
         return self.by_name[name].path

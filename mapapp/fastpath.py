@@ -21,6 +21,11 @@ assets that readers keep asking for get their smallest form without any request
 waiting for it. Compressed variants carry weak ETags (their bytes depend on the level,
 their content does not), so revalidation works across levels and workers.
 
+Bodies compressed in advance (the map's data files, compressed once in the master before
+the workers fork) are served in those bytes, found by the digest of the body. An answer
+too large for the cache is rendered again for each request, but its compressed form is
+kept (OVERSIZED_SHARE of the bytes), so it is not compressed again each time.
+
 In production, `mapapp.asgi` looks up the same entries (`FastPath.find`) and answers
 them from its event loop, before this WSGI layer.
 """
@@ -36,7 +41,7 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,6 +57,7 @@ USES_HOST = "host"  # the answer's links name the request's Host
 MAX_BYTES = 16 * 1024 * 1024  # answers kept per worker, all encodings and overheads counted
 MAX_URLS = 8192  # URLs whose shape (Host, Vary) is remembered
 PROBATION_SHARE = 4  # 1/4 of the bytes hold answers asked for once
+OVERSIZED_SHARE = 8  # 1/8 holds compressed forms of answers too large to keep whole
 # bytes counted for each encoding of an entry besides its body: its answers' header lists
 # and objects (measured with tracemalloc: about 25 KiB for an entry of three encodings)
 VARIANT_OVERHEAD = 8 * 1024
@@ -81,6 +87,11 @@ def ready(response: Any, cache_control: str) -> Any:
     response.headers["Cache-Control"] = cache_control
     response.headers[READY_HEADER] = "1"
     return response
+
+
+def body_digest(body: bytes) -> str:
+    """What names a body (its strong ETag, and the key of its precompressed forms)."""
+    return hashlib.sha256(body).hexdigest()[:24]
 
 
 def compress(body: bytes, encoding: str, levels: dict[str, int]) -> bytes:
@@ -151,7 +162,7 @@ class Entry:
         vary = [v for k, v in kept if k.lower() == "vary"]
         kept = [(k, v) for k, v in kept if k.lower() != "vary"]
         kept.append(("Vary", ", ".join(["Accept-Encoding", *vary])))
-        digest = hashlib.sha256(body).hexdigest()[:24]
+        digest = body_digest(body)
         content_type = next((v for k, v in kept if k.lower() == "content-type"), "")
         compressible = content_type.startswith(COMPRESSIBLE) and len(body) >= MIN_COMPRESS
         entry = cls(key, kept, body, digest, (*ENCODINGS, "identity") if compressible
@@ -162,9 +173,14 @@ class Entry:
     def choose(self, accept_encoding: str) -> str:
         return choose_encoding(accept_encoding, self.encodings)
 
-    def with_variant(self, encoding: str, heavy: bool = False) -> Entry:
-        """A copy with `encoding` built (at the fast levels, or the heavy ones)."""
-        body = compress(self.body, encoding, HEAVY_LEVELS if heavy else FAST_LEVELS)
+    def with_variant(self, encoding: str, heavy: bool = False,
+                     ready: bytes | None = None) -> Entry:
+        """A copy with `encoding` built (at the fast levels, or the heavy ones), or with
+        the `ready` bytes of that encoding, compressed before (never upgraded)."""
+        if ready is not None:
+            body, heavy = ready, True
+        else:
+            body = compress(self.body, encoding, HEAVY_LEVELS if heavy else FAST_LEVELS)
         tag = "gz" if encoding == "gzip" else encoding
         variant = Variant.build(self.headers, body, f'W/"{self.digest}-{tag}"', encoding)
         done = self.heavy | {encoding} if heavy else self.heavy - {encoding}
@@ -282,10 +298,12 @@ class FastPath:
     dictionary operations: no request waits on another's compression."""
 
     def __init__(self, app: Callable[..., Iterable[bytes]], generation: Callable[[], str],
-                 max_bytes: int = MAX_BYTES, upgrader: Upgrader = UPGRADER) -> None:
+                 max_bytes: int = MAX_BYTES, upgrader: Upgrader = UPGRADER,
+                 precompressed: Callable[[], Mapping[str, Mapping[str, bytes]]] = dict) -> None:
         self.app = app
         self.upgrader = upgrader
         self.generation = generation
+        self.precompressed = precompressed  # bodies compressed in advance, by body_digest
         self.current = generation()
         self.max_bytes = max_bytes
         self.lock = threading.Lock()  # Flask's threads and the event loop share it
@@ -294,8 +312,12 @@ class FastPath:
         probation = max_bytes // PROBATION_SHARE
         self.probation: LRUCache[tuple[Any, ...], Entry] = LRUCache(probation,
                                                                     getsizeof=Entry.size)
-        self.entries: LRUCache[tuple[Any, ...], Entry] = LRUCache(max_bytes - probation,
-                                                                  getsizeof=Entry.size)
+        oversized = max_bytes // OVERSIZED_SHARE
+        self.entries: LRUCache[tuple[Any, ...], Entry] = LRUCache(
+            max_bytes - probation - oversized, getsizeof=Entry.size)
+        # the compressed forms of answers too large to keep whole, by (digest, encoding):
+        # such an answer is rendered again for each request, but not compressed again
+        self.oversized: LRUCache[tuple[str, str], bytes] = LRUCache(oversized, getsizeof=len)
 
     def find(self, url_key: UrlKey, header: Callable[[str], str]) -> Entry | None:
         """The entry kept for this URL and the request's values of the headers its
@@ -306,6 +328,7 @@ class FastPath:
                 self.shapes.clear()
                 self.probation.clear()
                 self.entries.clear()
+                self.oversized.clear()
             shape = self.shapes.get(_url(url_key))
             if shape is None or shape is NOT_READY:
                 return None
@@ -352,12 +375,26 @@ class FastPath:
         entry = Entry.build(key, headers, body)
         encoding = entry.choose(accept_encoding)
         if encoding != "identity":
-            entry = entry.with_variant(encoding)
+            entry = self.with_variant(entry, encoding)
         with self.lock:
             self.shapes[_url(url_key)] = shape
             if entry.size() <= self.probation.maxsize:
                 self.probation[key] = entry
+            elif encoding != "identity" and entry.digest not in self.precompressed():
+                compressed = entry.variants[encoding].ok.body
+                if len(compressed) <= self.oversized.maxsize:
+                    self.oversized[(entry.digest, encoding)] = compressed
         return entry
+
+    def with_variant(self, entry: Entry, encoding: str) -> Entry:
+        """`entry` with `encoding` built: bytes compressed in advance (the data files,
+        compressed once before the workers fork) or before (an answer too large to
+        keep), else compressed now at the fast levels."""
+        ready = self.precompressed().get(entry.digest, {}).get(encoding)
+        if ready is None:
+            with self.lock:
+                ready = self.oversized.get((entry.digest, encoding))
+        return entry.with_variant(encoding, ready=ready)
 
     def __call__(self, environ: dict[str, Any],
                  start_response: StartResponse) -> Iterable[bytes]:
@@ -375,7 +412,7 @@ class FastPath:
             return self._through_app(environ, start_response, url_key, header)
         encoding = entry.choose(header("accept-encoding"))
         if encoding not in entry.variants:  # asked for the first time: built now, cheaply
-            built = entry.with_variant(encoding)
+            built = self.with_variant(entry, encoding)
             self.replace(entry, built)
             entry = built
         self.answered(entry)

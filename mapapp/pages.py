@@ -18,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from mapapp.article import data_as_of, localised_article
 from mapapp.assets import Assets
 from mapapp.catalogue import Catalogue
+from mapapp.datafiles import add_data_files, data_file_name
 from mapapp.downloads import CATALOGUE_FILENAME, FORMATS
 from mapapp.embedcode import SITE_TITLE, iframe_title
 from mapapp.i18n import (
@@ -38,6 +39,11 @@ PAGE_VARIANTS = {
     "embed": {"template": "embed.html", "mode": "embed"},
 }
 
+
+# The list of places a page shows without scripts names at most this many of each layer
+# (the real data's largest layer), then how many more, with the layer's CSV: the page
+# stays the same size however large the data grows.
+NOSCRIPT_PLACES = 12
 
 DISCOVERY_MARKER = "<!--mapapp:discovery-->"  # the per-URL oEmbed link and card tags
 PICTURE_MARKER = "<!--mapapp:picture-->"  # the per-URL picture, inside <noscript>
@@ -150,8 +156,10 @@ class Page:
 
 
 def page_data(catalogue: Catalogue) -> dict[str, Any]:
-    """What mapapp.js draws from: every collection with its features, the sources,
-    and the ids of groups and statuses that the filters use in URLs."""
+    """What mapapp.js starts from: every collection without its features (their
+    count, whether all are points, and in each language's page the URL of its data
+    file, mapapp/datafiles.py), the sources, and the ids of groups and statuses that
+    the filters use in URLs. Its size does not grow with the features."""
     groups = group_ids(catalogue)
     return {
         "version": catalogue.version,
@@ -159,7 +167,8 @@ def page_data(catalogue: Catalogue) -> dict[str, Any]:
             {
                 "id": c.id, "title": c.title, "group": c.group,
                 "description": c.description, "style": c.style,
-                "features": list(c.features),
+                "count": len(c.features),
+                "points": all(shape.geom_type.endswith("Point") for shape in c.shapes),
             }
             for c in catalogue.collections
         ],
@@ -255,10 +264,18 @@ def error_environments(catalogue: Catalogue, jinja: Environment) -> dict[str, En
     return environments
 
 
+def with_data_files(data: dict[str, Any], assets: Assets, lang: str) -> dict[str, Any]:
+    """The data block's collections, each with the URL of its data file in `lang`."""
+    return {**data, "collections": [
+        {**c, "data": assets.url(data_file_name(c["id"], lang))} for c in data["collections"]]}
+
+
 def build_pages(catalogue: Catalogue, tiles: Tiles, jinja: Environment,
                 assets: Assets, links: PageLinks = APP_LINKS) -> dict[str, Page]:
     """Render every page variant in every language, keyed by `page_key`; the
-    generated map scripts (one per variant) join `assets`."""
+    generated map scripts (one per variant) and the data files (compressed for the
+    app, as they are for the static export) join `assets`."""
+    add_data_files(catalogue, assets, compress=not links.static)
     data = page_data(catalogue)
     if "basemap.json" in assets.by_name:
         data["basemap"] = assets.url("basemap.json")
@@ -270,12 +287,15 @@ def build_pages(catalogue: Catalogue, tiles: Tiles, jinja: Environment,
         script = assets.add(f"map-{variant}.js", map_script.encode())
         for lang in LANGUAGES:
             set_language(env, catalogue, lang)
-            data_json = script_safe_json({**data, **language_data(catalogue, lang, links)})
+            lang_data = with_data_files(data, assets, lang)
+            data_json = script_safe_json({**lang_data, **language_data(catalogue, lang, links)})
             html = env.get_template(options["template"]).render(
                 catalogue=catalogue,
                 map_html=map_html,
                 map_script_url=script.path,
                 data_json=data_json,
+                data_urls=[c["data"] for c in lang_data["collections"]],
+                noscript_places=NOSCRIPT_PLACES,
                 asset=assets.url,
                 discovery_marker=DISCOVERY_MARKER,
                 picture_marker=PICTURE_MARKER,

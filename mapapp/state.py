@@ -28,6 +28,8 @@ class AppState:
     tiles: Tiles  # from the settings, which a data reload keeps
     error_pages: dict[str, Environment]  # by language: the templates of error pages
     pictures: PictureCache  # pictures of the map by PictureRequest
+    # the assets' bodies compressed at start-up, by the fast path's digest of the body
+    precompressed: dict[str, dict[str, bytes]]
 
 
 def current_state() -> AppState:

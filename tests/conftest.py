@@ -241,6 +241,17 @@ def wait_for(page, expression: str, timeout: float = 10.0) -> None:
         time.sleep(0.05)
 
 
+# The page's data as its scripts get it: the data block, each collection's features
+# from its data file (mapapp/datafiles.py), fetched again here from the URL the block gives.
+PAGE_DATA = """async () => {
+  const data = JSON.parse(document.getElementById('mapapp-data').textContent);
+  await Promise.all(data.collections.map(async (c) => {
+    c.features = (await (await fetch(c.data)).json()).features;
+  }));
+  return data;
+}"""
+
+
 @dataclass
 class Visit:
     page: object

@@ -13,7 +13,6 @@ translated: they fail until it is).
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import time
@@ -21,7 +20,7 @@ import unicodedata
 
 import pytest
 
-from tests.conftest import FIXTURE_DATA, edit_json, start_server, stop_server, wait_for
+from tests.conftest import FIXTURE_DATA, PAGE_DATA, edit_json, start_server, stop_server, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -102,7 +101,8 @@ def base(request) -> str:
 
 
 def data_block(page) -> dict:
-    return json.loads(page.locator("#mapapp-data").text_content())
+    """The data block, with each collection's features from its data file."""
+    return page.evaluate(PAGE_DATA)
 
 
 def feature_ids(page) -> list[str]:
@@ -239,7 +239,7 @@ def test_facts_and_notes_in_the_language_with_a_localised_date(fixture_server, v
     page = visit(f"{fixture_server}/?lang={lang}&feature=wind-farm").page
     popup = page.locator(".leaflet-popup-content")
     popup.locator(".mapapp-more summary").click()
-    facts = json.loads(page.locator("#mapapp-data").text_content())
+    facts = data_block(page)
     fact = facts["collections"][0]["features"][0]["properties"]["facts"][0]
     assert popup.locator(".mapapp-facts dt").inner_text() == fact["translations"][lang]["label"]
     dd = plain(popup.locator(".mapapp-facts dd").inner_text())

@@ -82,10 +82,13 @@ def test_index_names_the_article_and_links_downloads(client):
     assert article["rel"] == "noopener noreferrer"
 
 
-def test_data_block_holds_every_feature(client):
+def test_data_block_describes_every_collection(client):
     data = json.loads(parse(client.get("/").get_data(as_text=True)).data_block)
     assert [c["id"] for c in data["collections"]] == ["energy", "routes"]
-    assert sum(len(c["features"]) for c in data["collections"]) == 3
+    assert sum(c["count"] for c in data["collections"]) == 3
+    features = [json.loads(client.get("/" + c["data"]).get_data())["features"]
+                for c in data["collections"]]
+    assert [len(f) for f in features] == [c["count"] for c in data["collections"]]
     assert data["sources"]["article"]["citation"].startswith("A. Author")
 
 
@@ -96,12 +99,13 @@ def test_hostile_text_cannot_leave_the_data_block(data_copy: Path):
     document["features"][0]["properties"]["name"] = payload
     document["features"][0]["properties"]["names"]["en"] = payload
     path.write_text(json.dumps(document), encoding="utf-8")
-    html = create_app({"MAPAPP_DATA_DIR": str(data_copy)}).test_client().get("/").get_data(
-        as_text=True)
+    client = create_app({"MAPAPP_DATA_DIR": str(data_copy)}).test_client()
+    html = client.get("/").get_data(as_text=True)
     tags = parse(html)
     assert [t for t, a in tags.tags if t == "script"] == ["script"] * 7
     data = json.loads(tags.data_block)
-    assert data["collections"][0]["features"][0]["properties"]["name"] == payload
+    data_file = json.loads(client.get("/" + data["collections"][0]["data"]).get_data())
+    assert data_file["features"][0]["properties"]["name"] == payload
     assert "<img src=x" not in html  # the picture's own <img> is the only one
     assert "&lt;img src=x onerror=alert(2)&gt;" in html  # the list of places, as text
 

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from tests.conftest import wait_for
+from tests.conftest import PAGE_DATA, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -59,9 +59,10 @@ def test_panel_lists_the_cited_sentences_in_article_order(site, visit):
     assert header.locator("a").get_attribute("href") == "http://afrique54.net/?p=30098"
     # quotes only: every sentence is a quote of a feature, nothing else of the article
     quotes = set(page.locator(".reader-sentence q").all_inner_texts())
-    cited = set(page.evaluate("""() => JSON.parse(document.getElementById('mapapp-data')
-        .textContent).collections.flatMap(c => c.features.flatMap(
-        f => f.properties.citations.map(q => q.quote)))"""))
+    data = page.evaluate(PAGE_DATA)
+    cited = {citation["quote"] for collection in data["collections"]
+             for feature in collection["features"]
+             for citation in feature["properties"]["citations"]}
     assert quotes == cited
 
 

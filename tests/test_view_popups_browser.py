@@ -30,9 +30,12 @@ CONTROLS = """() => {
     return {name: c.className.split(' ')[0], left: r.left - frame.left, top: r.top - frame.top,
             right: r.right - frame.left, bottom: r.bottom - frame.top}; }); }"""
 
-# The features' box in the map container's pixels, from the page's data block.
-FEATURES_BOX = """() => {
+# The features' box in the map container's pixels, from the page's data files.
+FEATURES_BOX = """async () => {
   const data = JSON.parse(document.getElementById('mapapp-data').textContent);
+  await Promise.all(data.collections.map(async (c) => {
+    c.features = (await (await fetch(c.data)).json()).features;
+  }));
   const map = window.map_0000;
   const bounds = L.geoJSON(data.collections.flatMap((c) => c.features)).getBounds();
   const nw = map.latLngToContainerPoint(bounds.getNorthWest());

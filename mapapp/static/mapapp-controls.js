@@ -62,8 +62,7 @@
             list.append(legendItem(legendKey(colour), `${term(collection.title)}: ${term(value)}`));
           }
         } else {
-          const points = collection.features.every((f) => /Point$/.test(f.geometry.type));
-          list.append(legendItem(legendKey(collection.style.color, points), term(collection.title)));
+          list.append(legendItem(legendKey(collection.style.color, collection.points), term(collection.title)));
         }
       }
       const grey = "#444444";

@@ -7,7 +7,10 @@
  * small DOM helpers and the map's mutable state (mapapp.state); each later file adds
  * its functions, and mapapp-start.js the few the folium-generated map script calls.
  *
- * Features come from the page's JSON data block (#mapapp-data). Every text from the
+ * The page's JSON data block (#mapapp-data) describes the collections; their features
+ * come from one data file per collection in the page's language (mapapp/datafiles.py),
+ * fetched here at once and in parallel (the page preloads them): mapapp.dataLoaded
+ * fills each collection's `features` and the feature index. Every text from the
  * data reaches the page through textContent, never as HTML, and only http(s) URLs
  * become links. Drawn elements carry data-feature-id / data-layer-id, and
  * <html data-map-state="ready"> is raised once every visible layer is drawn.
@@ -32,9 +35,23 @@
   const groupIds = new Map((data.groups || []).map((g) => [g.name, g.id]));
   const controls = {}; // the controls added, by name, so the URL can hide them
   const plugins = [];
-  for (const collection of data.collections) {
-    for (const feature of collection.features) featureIndex.set(feature.id, { feature, collection });
+  for (const collection of data.collections) collection.features = [];
+
+  function fetchFeatures(collection) {
+    return fetch(collection.data).then((response) => {
+      if (!response.ok) throw new Error(`${collection.data}: ${response.status}`);
+      return response.json();
+    });
   }
+
+  /* Settles once every collection has its features (in catalogue order in the index). */
+  const dataLoaded = Promise.all(data.collections.map(fetchFeatures)).then((files) => {
+    files.forEach((file, position) => {
+      const collection = data.collections[position];
+      collection.features = file.features;
+      for (const feature of collection.features) featureIndex.set(feature.id, { feature, collection });
+    });
+  });
 
   /* ---- words: the interface's messages and the data's vocabulary ---- */
 
@@ -214,7 +231,7 @@
   };
 
   window.mapapp = {
-    state, data, i18n, LANG, DATA_LANG, collections, groups, geoLayers, featureLayers,
+    state, data, dataLoaded, i18n, LANG, DATA_LANG, collections, groups, geoLayers, featureLayers,
     featureIndex, groupIds, controls, plugins,
     _, term, featureName, featureNameLang, statusId, el, isWebUrl, link, reducedMotion, roomy,
     inLanguage, translatedText, placeName, dateText, articleLinks, mainSource, svg,

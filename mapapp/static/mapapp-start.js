@@ -8,12 +8,19 @@
   const S = M.state;
   const { LANG, groups, featureIndex, featureLayers, plugins } = M;
 
-  /* Reads the URL and sets up the controls; then, a task each so that a slow phone
-     can paint and answer between them, builds the layers, runs the plugins, sets the
-     first view, draws the features, opens the URL's feature and raises the ready
-     signal. folium's script calls it last. The features and the tiles are added once
-     the first view is known, so each is drawn once. */
+  /* folium's script calls it last. Once the data files are in (mapapp.dataLoaded)
+     it reads the URL and sets up the controls; then, a task each so that a slow phone
+     can paint and answer between them, it builds the layers, runs the plugins, sets
+     the first view, draws the features, opens the URL's feature and raises the ready
+     signal. The features and the tiles are added once the first view is known, so
+     each is drawn once. If a data file cannot be loaded, the map begins with no
+     features (its frame, controls, view and basemap in place) and says so
+     (data-map-state="error"). */
   function start(map, options) {
+    M.dataLoaded.then(() => begin(map, options, false), () => begin(map, options, true));
+  }
+
+  function begin(map, options, failed) {
     S.map = map;
     S.starting = true;
     document.querySelectorAll(".mapapp-swatch").forEach((node) => {
@@ -52,6 +59,7 @@
       () => {
         M.buildLayers();
         M.applyFilters();
+        performance.mark("mapapp:drawn"); // the features' layers built (drawn at the first view)
       },
       () => {
         for (const plugin of plugins) plugin(api, { mode: options.mode, url });
@@ -65,7 +73,7 @@
         M.fitPopups();
       },
       M.drawLayers,
-      () => finish(url),
+      () => finish(url, failed),
     ]);
   }
 
@@ -79,7 +87,7 @@
     }, 0);
   }
 
-  function finish(url) {
+  function finish(url, failed) {
     if (S.highlighted.length) M.highlight(S.highlighted);
     if (url.feature && featureLayers.has(url.feature)) {
       /* A view in the URL is kept exactly: the popup must not pan the map away from it. */
@@ -91,7 +99,11 @@
     }
     S.starting = false;
     M.writeUrl();
-    if (url.error) M.showError(url.error);
+    if (failed) {
+      S.map.getContainer().append(M.el("div", { class: "mapapp-error", role: "alert" },
+        M._("The map's data could not be loaded. Reload the page to try again.")));
+      document.documentElement.setAttribute("data-map-state", "error");
+    } else if (url.error) M.showError(url.error);
     else {
       performance.mark("mapapp:ready"); // navigation to ready, for measurements
       document.documentElement.setAttribute("data-map-state", "ready");

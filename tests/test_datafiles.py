@@ -1,0 +1,153 @@
+"""Data files (mapapp/datafiles.py): a page describes the collections and links each
+collection's file in its language; the files are built and compressed once, at
+start-up, and served as those bytes; pages stay the same size whatever the data."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+from mapapp import create_app, fastpath
+from mapapp.datafiles import COMPRESS_LEVELS, data_file_name
+from mapapp.i18n import LANGUAGES
+from tests.test_pages import parse
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def data_block(client, path: str) -> dict:
+    return json.loads(parse(client.get(path).get_data(as_text=True)).data_block)
+
+
+def data_file(client, url: str) -> dict:
+    response = client.get("/" + url)
+    assert response.status_code == 200
+    return json.loads(response.get_data())
+
+
+def test_pages_carry_no_features_but_each_collection_data_file(client, app):
+    catalogue = app.extensions["mapapp"].catalogue
+    for lang in LANGUAGES:
+        block = data_block(client, f"/embed?lang={lang}")
+        for described, collection in zip(block["collections"], catalogue.collections,
+                                          strict=True):
+            assert "features" not in described
+            assert described["count"] == len(collection.features)
+            assert re.fullmatch(rf"assets/data/{collection.id}\.{lang}\.[0-9a-f]{{12}}\.json",
+                                described["data"])
+            served = data_file(client, described["data"])
+            assert [f["id"] for f in served["features"]] == \
+                [f["id"] for f in collection.features]
+            assert [f["geometry"] for f in served["features"]] == \
+                [f["geometry"] for f in collection.features]
+
+
+def test_a_language_file_keeps_only_the_text_its_page_shows(real_client, real_app):
+    catalogue = real_app.extensions["mapapp"].catalogue
+    pipelines = catalogue.collection("pipelines")
+    originals = {f["id"]: f["properties"] for f in pipelines.features}
+    by_lang = {}
+    for lang in LANGUAGES:
+        [described] = [c for c in data_block(real_client, f"/?lang={lang}")["collections"]
+                       if c["id"] == "pipelines"]
+        by_lang[lang] = data_file(real_client, described["data"])["features"]
+    for lang, features in by_lang.items():
+        for feature in features:
+            props, original = feature["properties"], originals[feature["id"]]
+            # every page shows and searches the names and places in every language
+            assert props["names"] == original["names"]
+            assert props.get("places") == original.get("places")
+            assert props["citations"] == original["citations"]  # quotes verbatim
+            assert props["summary"] == original["summary"]
+            if lang == "en":
+                assert "translations" not in props
+                assert all("translations" not in fact for fact in props.get("facts", []))
+            else:
+                assert props["translations"] == {lang: original["translations"][lang]}
+                for fact, whole in zip(props["facts"], original["facts"], strict=True):
+                    assert fact["translations"] == {lang: whole["translations"][lang]}
+    sizes = {lang: len(json.dumps(features, ensure_ascii=False))
+             for lang, features in by_lang.items()}
+    assert sizes["en"] < sizes["ru"] < len(json.dumps(list(pipelines.features),
+                                                      ensure_ascii=False))
+
+
+def test_data_files_are_served_in_the_bytes_compressed_at_start_up(client, app, monkeypatch):
+    """No compression while answering: the br and gzip answers are the bytes the
+    start-up made (at COMPRESS_LEVELS), cached for ever."""
+    assets = app.extensions["mapapp"].assets
+    asset = assets.by_name[data_file_name("energy", "ru")]
+    assert set(asset.encoded) == {"br", "gzip"}
+    compressed: list[int] = []
+    real_compress = fastpath.compress
+
+    def counting(body, encoding, levels):
+        compressed.append(len(body))
+        return real_compress(body, encoding, levels)
+
+    monkeypatch.setattr(fastpath, "compress", counting)
+    for encoding in ("br", "gzip", "br", "gzip"):
+        response = client.get("/" + asset.path, headers={"Accept-Encoding": encoding})
+        assert response.headers["Content-Encoding"] == encoding
+        assert response.get_data() == asset.encoded[encoding]
+        assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert compressed == []
+    assert COMPRESS_LEVELS["br"] != fastpath.FAST_LEVELS["br"] or \
+        COMPRESS_LEVELS["gzip"] != fastpath.FAST_LEVELS["gzip"]
+
+
+def test_an_answer_too_large_for_the_cache_is_compressed_once(monkeypatch):
+    """Rendered again for each request (it is not kept whole) but compressed once."""
+    app = create_app({"MAPAPP_DATA_DIR": str(ROOT / "geodata")})
+    inner: fastpath.FastPath = app.wsgi_app  # type: ignore[assignment]
+    app.wsgi_app = fastpath.FastPath(inner.app, inner.generation, max_bytes=256 * 1024)
+    compressed: list[int] = []
+    real_compress = fastpath.compress
+
+    def counting(body, encoding, levels):
+        compressed.append(len(body))
+        return real_compress(body, encoding, levels)
+
+    monkeypatch.setattr(fastpath, "compress", counting)
+    client = app.test_client()
+    url = "/api/collections/pipelines/items"
+    first = client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert len(first.get_data()) > 0 and compressed, "the answer was compressed"
+    body_size = compressed[0]
+    assert body_size > app.wsgi_app.probation.maxsize  # too large to keep
+    for _ in range(3):
+        again = client.get(url, headers={"Accept-Encoding": "gzip"})
+        assert again.get_data() == first.get_data()
+    assert compressed == [body_size]
+
+
+def synthetic_catalogue(size: int, target: Path) -> Path:
+    """bench/scale_data.py's catalogue of `size` features made from the real ones."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import scale_data
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    return scale_data.build(size, target)
+
+
+def page_sizes(data_dir: Path) -> dict[str, int]:
+    client = create_app({"MAPAPP_DATA_DIR": str(data_dir)}).test_client()
+    return {f"{path}?lang={lang}": len(client.get(f"{path}?lang={lang}").get_data())
+            for path in ("/", "/embed") for lang in LANGUAGES}
+
+
+def test_a_page_is_the_same_size_whatever_the_data(tmp_path):
+    """43 features or 1,000: /embed within 1 KiB (counts, bounds and hashes differ). The
+    page's list of places without scripts names up to NOSCRIPT_PLACES per layer, so /
+    reaches its size once each layer has that many (600 features) and grows no more."""
+    real = page_sizes(ROOT / "geodata")
+    middle = page_sizes(synthetic_catalogue(600, tmp_path / "600"))
+    large = page_sizes(synthetic_catalogue(1000, tmp_path / "1000"))
+    for page, size in large.items():
+        if page.startswith("/embed"):
+            assert abs(size - real[page]) < 1024, (page, real[page], size)
+        assert abs(size - middle[page]) < 1024, (page, middle[page], size)
+    assert max(large.values()) < 120 * 1024

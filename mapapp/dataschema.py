@@ -16,6 +16,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator, ValidationError
 
 from mapapp.problems import Problem
@@ -45,6 +46,14 @@ def _validator(name: str) -> Draft202012Validator:
     return Draft202012Validator(schema)
 
 
+@cache
+def _fast_validator(name: str) -> Any:
+    """The same schema compiled by jsonschema-rs: it says whether a document is valid
+    about a hundred times faster than jsonschema (at 1,000 features, 0.1 s instead of
+    7 s a file), which then reports the findings of an invalid one, in its words."""
+    return jsonschema_rs.validator_for(json.loads(schema_bytes(name)))
+
+
 @dataclass(frozen=True)
 class SchemaReport:
     """What the schema refused in one document: the problem lines and, for each, the
@@ -62,6 +71,8 @@ class SchemaReport:
 def check_schema(name: str, document: Any, file: str) -> SchemaReport:
     """Validate `document` against schema `name`; every finding becomes one Problem
     naming the file, the feature (in collection files) and the field."""
+    if _fast_validator(name).is_valid(document):
+        return SchemaReport((), ())
     found: list[tuple[Path, str]] = []
     for error in _validator(name).iter_errors(document):
         found += _findings(error)

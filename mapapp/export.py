@@ -1,7 +1,9 @@
 """The static export: the same map as plain files, for any static host or CDN.
 
 `mapapp export DIR` writes index.html, embed.html (English) and their other languages
-(index.ru.html, embed.kk.html…), the content-hashed assets, embed.js and every
+(index.ru.html, embed.kk.html…), the content-hashed assets (among them the map's data
+files, one per collection and language, written once and fetched by every page of that
+language: pages do not grow with the data), embed.js and every
 collection as data files (GeoJSON, CSV, KML, GeoPackage), all linked by relative URLs.
 The pages are the app's own templates and scripts, so the layers, popups, URL state,
 reading panel, search, share dialog and embed behave the same without Python. What

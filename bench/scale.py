@@ -13,6 +13,9 @@ the real features by bench/scale_data.py) it starts the app as the Procfile runs
 - longest task: the longest main-thread task (PerformanceObserver "longtask") from
   navigation through the zoom and the pan;
 - worker RSS: the largest worker's resident memory after all of the above;
+- where ready's time goes (a second table): navigation to every data file in and parsed
+  (the parses alone), building the features' layers, the rest of start, and that rest
+  once more without reader.js (its reading panel and list of places);
 - export: the size of `mapapp export` of the same catalogue.
 
     python bench/scale.py [--sizes 43,1000,10000,100000]
@@ -92,32 +95,56 @@ def fetch(url: str, encoding: str) -> tuple[float, int]:
     return time.perf_counter() - began, len(body)
 
 
-def browser_figures(url: str, loads: int = 3) -> tuple[float, float, float, float]:
-    """(ready ms median, zoom ms, pan ms, longest task ms) for `url` in headless Chromium."""
+# Where the time to ready goes, from the page's marks (mapapp-core.js, mapapp-start.js):
+# the data files in and parsed, the parses alone, building the layers, the rest of start.
+SPLIT = """() => {
+  const at = (name) => performance.getEntriesByName(name)[0].startTime;
+  const parse = performance.getEntriesByName("mapapp:parse")
+    .reduce((sum, e) => sum + e.duration, 0);
+  return {data: at("mapapp:data"), parse, draw: at("mapapp:drawn") - at("mapapp:data"),
+          rest: at("mapapp:ready") - at("mapapp:drawn")};
+}"""
+
+
+def browser_figures(url: str, loads: int = 3) -> dict[str, float]:
+    """For `url` in headless Chromium: ready ms (median), zoom ms, pan ms, longest task
+    ms, the split of ready (SPLIT, median of each part) and the rest of start without
+    the reading panel and list of places (reader.js refused), once."""
     from playwright.sync_api import sync_playwright
 
     ready: list[float] = []
+    splits: list[dict[str, float]] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path="/usr/bin/chromium",
             args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"])
-        for _ in range(loads):
+        for load in range(loads + 1):
+            without_reader = load == loads
             context = browser.new_context(viewport={"width": 375, "height": 667})
             page = context.new_page()
             page.set_default_timeout(600_000)
             page.add_init_script(CATCH_MAP)
             page.route(f"re:^https?://(?!{LOOPBACK}[:/])", lambda route: route.abort())
+            if without_reader:
+                page.route("**/assets/reader.*.js", lambda route: route.abort())
             page.goto(url)
             page.wait_for_selector("html[data-map-state=ready]", state="attached")
+            if without_reader:
+                rest_without_reader = page.evaluate(SPLIT)["rest"]
+                context.close()
+                break
             ready.append(page.evaluate(
                 "performance.getEntriesByName('mapapp:ready')[0].startTime"))
+            splits.append(page.evaluate(SPLIT))
             zoom = page.evaluate(TIME_MOVE, "zoom")
             pan = page.evaluate(TIME_MOVE, "pan")
             page.wait_for_timeout(200)  # let the observer report the last tasks
             longest = page.evaluate("window.benchLongest")
             context.close()
         browser.close()
-    return statistics.median(ready), zoom, pan, longest
+    split = {part: statistics.median(s[part] for s in splits) for part in splits[0]}
+    return {"ready": statistics.median(ready), "zoom": zoom, "pan": pan, "longest": longest,
+            **split, "rest_without_reader": rest_without_reader}
 
 
 def export_mib(data_dir: Path, env: dict[str, str]) -> tuple[float, float]:
@@ -144,8 +171,7 @@ def measure(size: int, data_dir: Path) -> dict[str, float]:
         row = {"start": time.perf_counter() - began}
         row["first"], _ = fetch(base + "/", "gzip, deflate, br")
         _, row["embed_gzip"] = fetch(base + "/embed", "gzip")
-        row["ready"], row["zoom"], row["pan"], row["longest"] = browser_figures(
-            base + "/embed")
+        row.update(browser_figures(base + "/embed"))
         row["rss"] = max(rss_mib(pid) for pid in children(process.pid))
     finally:
         process.terminate()
@@ -171,6 +197,7 @@ def main() -> None:
           "| longest task | worker RSS | export |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     real = real_size()
+    splits: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
         for size in sizes:
             data_dir = REAL_DATA if size == real else build(size, Path(tmp) / f"data-{size}")
@@ -180,6 +207,14 @@ def main() -> None:
                   f"| {row['zoom']:,.0f} / {row['pan']:,.0f} ms | {row['longest']:,.0f} ms "
                   f"| {row['rss']:,.0f} MiB | {row['export']:,.1f} MiB "
                   f"({row['export_s']:.0f} s) |", flush=True)
+            splits.append(f"| {size:,} | {row['data']:,.0f} ms ({row['parse']:,.0f} ms) "
+                          f"| {row['draw']:,.0f} ms | {row['rest']:,.0f} ms "
+                          f"| {row['rest_without_reader']:,.0f} ms |")
+    print("\nWhere ready's time goes (medians; the last without reader.js, once):\n")
+    print("| features | data files in (parse alone) | layers built | rest of start "
+          "| rest without reader.js |")
+    print("|---:|---:|---:|---:|---:|")
+    print("\n".join(splits))
 
 
 if __name__ == "__main__":

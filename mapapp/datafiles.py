@@ -16,6 +16,8 @@ are, never compressing them again per worker.
 from __future__ import annotations
 
 import gzip
+import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import brotli
@@ -81,6 +83,14 @@ def data_files(catalogue: Catalogue) -> dict[str, bytes]:
 
 def add_data_files(catalogue: Catalogue, assets: Assets, compress: bool = True) -> None:
     """Every data file joins `assets`, with its compressed forms when `compress` (the
-    app's; the static export leaves compression to its host)."""
-    for name, body in data_files(catalogue).items():
-        assets.add(name, body, compressed(body) if compress else None)
+    app's; the static export leaves compression to its host). brotli and zlib release
+    Python's lock, so the files are compressed on every core at once."""
+    files = data_files(catalogue)
+    if not compress:
+        for name, body in files.items():
+            assets.add(name, body)
+        return
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        for (name, body), encoded in zip(files.items(), pool.map(compressed, files.values()),
+                                         strict=True):
+            assets.add(name, body, encoded)

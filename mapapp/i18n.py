@@ -101,7 +101,7 @@ def vocabulary(catalogue: Catalogue) -> list[str]:
     words = [*catalogue.groups, *(c.title for c in catalogue.collections)]
     words += [value for c in catalogue.collections
               for value in c.style.get("color_by", {}).get("values", {})]
-    words += [f["properties"]["kind"] for c in catalogue.collections for f in c.features]
+    words += {f["properties"]["kind"]: None for c in catalogue.collections for f in c.features}
     words += STATUSES
     return list(dict.fromkeys(words))
 

@@ -280,6 +280,12 @@ def build_pages(catalogue: Catalogue, tiles: Tiles, jinja: Environment,
     if "basemap.json" in assets.by_name:
         data["basemap"] = assets.url("basemap.json")
     env = i18n_environment(jinja)
+    # a language's data block serves both variants: built once per language
+    blocks = {}
+    for lang in LANGUAGES:
+        lang_data = with_data_files(data, assets, lang)
+        blocks[lang] = (script_safe_json({**lang_data, **language_data(catalogue, lang, links)}),
+                        [c["data"] for c in lang_data["collections"]])
     pages: dict[str, Page] = {}
     for variant, options in PAGE_VARIANTS.items():
         fmap = build_map(catalogue, tiles, mode=options["mode"])
@@ -287,14 +293,13 @@ def build_pages(catalogue: Catalogue, tiles: Tiles, jinja: Environment,
         script = assets.add(f"map-{variant}.js", map_script.encode())
         for lang in LANGUAGES:
             set_language(env, catalogue, lang)
-            lang_data = with_data_files(data, assets, lang)
-            data_json = script_safe_json({**lang_data, **language_data(catalogue, lang, links)})
+            data_json, data_urls = blocks[lang]
             html = env.get_template(options["template"]).render(
                 catalogue=catalogue,
                 map_html=map_html,
                 map_script_url=script.path,
                 data_json=data_json,
-                data_urls=[c["data"] for c in lang_data["collections"]],
+                data_urls=data_urls,
                 noscript_places=NOSCRIPT_PLACES,
                 asset=assets.url,
                 discovery_marker=DISCOVERY_MARKER,

@@ -20,6 +20,7 @@ from mapapp.assets import Assets
 from mapapp.catalogue import Catalogue
 from mapapp.datafiles import add_data_files, data_file_name
 from mapapp.downloads import CATALOGUE_FILENAME, FORMATS
+from mapapp.drawing import drawing_options
 from mapapp.embedcode import SITE_TITLE, iframe_title
 from mapapp.i18n import (
     DEFAULT_LANGUAGE,
@@ -175,6 +176,7 @@ def page_data(catalogue: Catalogue) -> dict[str, Any]:
         "sources": catalogue.sources,
         "groups": [{"id": groups[name], "name": name} for name in catalogue.groups],
         "statuses": [{"id": status_id(status), "name": status} for status in STATUSES],
+        "drawing": drawing_options(catalogue),
     }
 
 
@@ -309,6 +311,7 @@ def build_pages(catalogue: Catalogue, tiles: Tiles, jinja: Environment,
                 variant=variant,
                 embed_path=links.page("embed", lang),
                 tile_origins=tiles.origins,
+                drawing=data["drawing"],
             )
             pages[page_key(variant, lang)] = Page.from_html(html)
     return pages

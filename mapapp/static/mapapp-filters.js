@@ -19,14 +19,22 @@
   function applyFilters() {
     let changed = false;
     for (const [collectionId, layer] of geoLayers) {
+      const adding = [];
+      const removing = [];
       for (const feature of collections.get(collectionId).features) {
         const drawn = featureLayers.get(feature.id);
         const show = feature.id === S.openFeature || passesFilters(feature.id);
         if (show === layer.hasLayer(drawn)) continue;
-        if (show) layer.addLayer(drawn);
-        else layer.removeLayer(drawn);
-        changed = true;
+        (show ? adding : removing).push(drawn);
       }
+      if (layer.addLayers) { // a cluster group: in one go, its clusters computed once
+        if (removing.length) layer.removeLayers(removing);
+        if (adding.length) layer.addLayers(adding);
+      } else {
+        removing.forEach((drawn) => layer.removeLayer(drawn));
+        adding.forEach((drawn) => layer.addLayer(drawn));
+      }
+      changed = changed || adding.length > 0 || removing.length > 0;
     }
     if (changed) M.shownChanged();
     document.querySelectorAll("fieldset[data-group]").forEach((fieldset) => {

@@ -30,24 +30,31 @@
 
   /* Exact points are filled; approximate ones are hollow and dashed, with a halo whose
      radius (in metres, so it grows with zoom) is the stated error. */
-  function pointLayer(collection, feature, latlng) {
+  /* With `halos` (a big catalogue's clustered points, mapapp-cluster.js) the point is
+     drawn alone and its halo goes into `halos` while the point is on the map. */
+  function pointLayer(collection, feature, latlng, halos = null) {
     const colour = featureColour(collection, feature);
     const radius = collection.style.radius || 7;
     const props = feature.properties;
+    const renderer = M.renderer();
     if (props.precision !== "approximate") {
       return L.circleMarker(latlng, {
         radius, color: "#ffffff", weight: 2, fillColor: colour, fillOpacity: 0.95,
-        className: "mapapp-point mapapp-exact",
+        className: "mapapp-point mapapp-exact", renderer,
       });
     }
     const marker = L.circleMarker(latlng, {
       radius, color: colour, weight: 2.5, dashArray: "3 2", fillColor: "#ffffff",
-      fillOpacity: 0.9, className: "mapapp-point mapapp-approximate",
+      fillOpacity: 0.9, className: "mapapp-point mapapp-approximate", renderer,
     });
     const halo = L.circle(latlng, {
       radius: (props.error_km || 1) * 1000, color: colour, weight: 1, opacity: 0.5,
-      fillColor: colour, fillOpacity: 0.12, className: "mapapp-halo", interactive: false,
+      fillColor: colour, fillOpacity: 0.12, className: "mapapp-halo", interactive: false, renderer,
     });
+    if (halos) {
+      M.haloFollows(marker, halo, halos);
+      return marker;
+    }
     return L.featureGroup([halo, marker]);
   }
 
@@ -68,6 +75,8 @@
         node.setAttribute("data-feature-id", feature.id);
       }
       node.setAttribute("data-layer-id", collectionId);
+      // drawn anew (a clustered point coming back into view): still highlighted
+      if (S.highlighted.includes(feature.id)) node.classList.add("mapapp-highlight");
     };
     layer.on("add", apply);
   }
@@ -80,15 +89,20 @@
     groups.set(options.collection, group);
   }
 
-  /* One L.geoJSON per collection, its popups bound and its elements tagged: made,
-     not yet drawn (drawLayers). */
+  const haloLayers = new Map(); // collection id -> the halos of its clustered points
+
+  /* One L.geoJSON per collection, its popups bound and its elements tagged (held by
+     a cluster group in a big catalogue, mapapp-cluster.js): made, not yet drawn
+     (drawLayers). */
   function buildLayers() {
     for (const id of groups.keys()) {
       const collection = collections.get(id);
+      const halos = M.clustering() ? L.layerGroup() : null;
       const layer = L.geoJSON(collection.features, {
+        renderer: M.renderer(),
         /* L.geoJSON styles every layer it makes, points too: points keep their own. */
         style: (feature) => (/Point$/.test(feature.geometry.type) ? {} : lineStyle(collection, feature)),
-        pointToLayer: (feature, latlng) => pointLayer(collection, feature, latlng),
+        pointToLayer: (feature, latlng) => pointLayer(collection, feature, latlng, halos),
         onEachFeature: (feature, drawn) => {
           drawn.bindPopup(() => M.popupContent(collection, feature),
             { maxWidth: 380, minWidth: 240, className: "mapapp-popup-wrapper" });
@@ -96,14 +110,18 @@
           tag(drawn, feature, collection.id);
         },
       });
-      geoLayers.set(collection.id, layer);
+      geoLayers.set(collection.id, M.holder(layer)); // the layer itself, or its cluster group
+      if (halos) haloLayers.set(collection.id, halos);
     }
   }
 
   /* Puts the features into their layers, drawing the shown ones: once, at the first
      view (mapapp-start.js), not at folium's opening view and again after the fit. */
   function drawLayers() {
-    for (const [id, layer] of geoLayers) groups.get(id).addLayer(layer);
+    for (const [id, layer] of geoLayers) {
+      if (haloLayers.has(id)) groups.get(id).addLayer(haloLayers.get(id));
+      groups.get(id).addLayer(layer);
+    }
   }
 
   /* Is the feature on the map now (its layer shown, the filters passed)? */

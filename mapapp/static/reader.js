@@ -69,31 +69,46 @@
 
     /* ---- search: names in every language, kinds, places ---- */
 
-    const index = [];
-    for (const collection of data.collections) {
-      for (const feature of collection.features) {
-        const props = feature.properties;
-        const shown = api.featureName(feature);
-        const fields = [{ text: shown, rank: 0 }];
-        const seen = new Set([shown]);
-        for (const [lang, name] of [["en", props.name], ...Object.entries(props.names || {})]) {
-          if (typeof name !== "string" || !name || seen.has(name)) continue;
-          seen.add(name);
-          fields.push({ text: name, rank: 1, lang });
-        }
-        for (const kind of new Set([term(props.kind), props.kind])) fields.push({ text: kind, rank: 2 });
-        for (const place of props.places || []) {
-          for (const text of new Set(Object.values(place))) {
-            if (typeof text === "string" && text) fields.push({ text, rank: 3, place });
+    /* The search's index, built once, when a search box is first used (not at start:
+       with 100,000 features normalising every name is not free): every feature's
+       names in all four languages, kinds and places, normalised. */
+    let index = null;
+    function searchIndex() {
+      if (index) return index;
+      index = [];
+      const normalised = new Map(); // kinds and places repeat from feature to feature
+      const normaliseOnce = (text) => {
+        if (!normalised.has(text)) normalised.set(text, normalise(text));
+        return normalised.get(text);
+      };
+      for (const collection of data.collections) {
+        for (const feature of collection.features) {
+          const props = feature.properties;
+          const shown = api.featureName(feature);
+          const fields = [{ text: shown, rank: 0 }];
+          const seen = new Set([shown]);
+          for (const [lang, name] of [["en", props.name], ...Object.entries(props.names || {})]) {
+            if (typeof name !== "string" || !name || seen.has(name)) continue;
+            seen.add(name);
+            fields.push({ text: name, rank: 1, lang });
           }
+          for (const kind of new Set([term(props.kind), props.kind])) fields.push({ text: kind, rank: 2 });
+          for (const place of props.places || []) {
+            for (const text of new Set(Object.values(place))) {
+              if (typeof text === "string" && text) fields.push({ text, rank: 3, place });
+            }
+          }
+          if (!(props.places || []).length) { // data without places: the note says where
+            const note = api.translatedText(props, "location_note");
+            if (note) fields.push({ text: note.text, rank: 3, note: true, lang: note.lang });
+          }
+          for (const field of fields) field.norm = normaliseOnce(field.text);
+          // every field at once, to pass over the features that cannot match
+          const all = fields.map((field) => field.norm).join("\u0001");
+          index.push({ id: feature.id, feature, order: index.length, fields, all });
         }
-        if (!(props.places || []).length) { // data without places: the note says where
-          const note = api.translatedText(props, "location_note");
-          if (note) fields.push({ text: note.text, rank: 3, note: true, lang: note.lang });
-        }
-        for (const field of fields) field.norm = normalise(field.text);
-        index.push({ id: feature.id, feature, order: index.length, fields });
       }
+      return index;
     }
 
     /* The clause of a place note that holds the match, to show why a result came. */
@@ -107,8 +122,8 @@
       const query = normalise(text);
       if (!query) return [];
       const results = [];
-      for (const entry of index) {
-        if (!api.passesFilters(entry.id)) continue;
+      for (const entry of searchIndex()) {
+        if (!entry.all.includes(query) || !api.passesFilters(entry.id)) continue;
         let best = null;
         for (const field of entry.fields) {
           const at = field.norm.indexOf(query);
@@ -200,6 +215,7 @@
       }
 
       input.addEventListener("input", update);
+      input.addEventListener("focus", searchIndex, { once: true });
       input.addEventListener("keydown", (event) => {
         if (event.key === "ArrowDown" || event.key === "ArrowUp") {
           if (!results.length) return;
@@ -234,7 +250,22 @@
 
     /* ---- the list of places: the map as buttons, by layer ---- */
 
+    /* From this many features the list renders only the rows in view (virtualList). */
+    const VIRTUAL_FROM = 300;
+    const featureCount = data.collections.reduce((sum, collection) => sum + collection.features.length, 0);
+
+    function placeButton(feature, collection, openerFor, withLayer) {
+      const where = whereText(feature);
+      const meta = withLayer ? `${term(collection.title)} · ${describe(feature)}` : describe(feature);
+      const button = el("button", { type: "button", class: "reader-place", "data-place": feature.id },
+        placeName(feature.id), el("span", { class: "reader-place-meta" }, meta),
+        where ? el("span", { class: "reader-place-where" }, where) : null);
+      button.addEventListener("click", () => api.focusFeature(feature.id, { opener: openerFor(button) }));
+      return button;
+    }
+
     function listView(headingLevel, openerFor = (element) => element) {
+      if (featureCount >= VIRTUAL_FROM) return virtualList(openerFor);
       const box = el("div", { class: "reader-list" },
         el("p", { class: "reader-hint" }, _("The places on the map, by layer; each button opens its place.")));
       const body = el("div", {});
@@ -256,12 +287,7 @@
         for (const { collection, features } of shown) {
           const items = el("ul", { class: "reader-places" });
           for (const feature of features) {
-            const where = whereText(feature);
-            const button = el("button", { type: "button", class: "reader-place", "data-place": feature.id },
-              placeName(feature.id), el("span", { class: "reader-place-meta" }, describe(feature)),
-              where ? el("span", { class: "reader-place-where" }, where) : null);
-            button.addEventListener("click", () => api.focusFeature(feature.id, { opener: openerFor(button) }));
-            items.append(el("li", {}, button));
+            items.append(el("li", {}, placeButton(feature, collection, openerFor, false)));
           }
           body.append(el("section", { class: "reader-layer", "data-place-layer": collection.id },
             el(`h${headingLevel}`, {}, term(collection.title)), items));
@@ -274,6 +300,98 @@
 
       document.addEventListener("mapapp:shownchange", render);
       render();
+      return box;
+    }
+
+    /* A big catalogue's list: one list of every place shown (its layer named in each
+       row), of which only the rows in view and a few around are in the page, each of a
+       fixed height inside a box of the whole list's height. Each item says where it
+       stands in the whole (aria-posinset of aria-setsize). One row is in the Tab order;
+       arrow keys, Page Up/Down, Home and End move along the whole list. */
+    const ROW = 64; // px, as .reader-vlist .reader-place in mapapp.css
+    const AROUND = 6; // rows rendered above and below the view
+
+    function virtualList(openerFor) {
+      const count = el("p", { class: "reader-hint" });
+      const items = el("ul", { class: "reader-places reader-vlist-rows", "aria-label": _("All places") });
+      const spacer = el("div", { class: "reader-vlist-spacer" }, items);
+      const scroller = el("div", { class: "reader-vlist" }, spacer);
+      const box = el("div", { class: "reader-list" },
+        el("p", { class: "reader-hint" }, _("The places on the map, by layer; each button opens its place.")),
+        count, scroller);
+      let rows = [];
+      let signature = "";
+      let current = 0; // the row in the Tab order
+      let drawn = "";
+
+      function collect() {
+        const shown = api.shownByLayer();
+        const next = shown.map((entry) => `${entry.collection.id}:${entry.features.length}:` +
+          entry.features.map((feature) => feature.id).join(",")).join(";");
+        if (next === signature) return false;
+        signature = next;
+        rows = shown.flatMap(({ collection, features }) => features.map((feature) => ({ collection, feature })));
+        current = Math.min(current, Math.max(0, rows.length - 1));
+        spacer.style.height = `${rows.length * ROW}px`;
+        count.textContent = rows.length ? _("Places found: {n}", { n: rows.length })
+          : _("No place is shown: turn layers on or change the filters.");
+        return true;
+      }
+
+      function draw(force = false) {
+        const height = scroller.clientHeight || ROW * 8;
+        const first = Math.max(0, Math.floor(scroller.scrollTop / ROW) - AROUND);
+        const last = Math.min(rows.length, Math.ceil((scroller.scrollTop + height) / ROW) + AROUND);
+        const focused = items.contains(document.activeElement) ? document.activeElement.dataset.place : null;
+        if (!focused && (current < first || current >= last)) current = Math.min(first + AROUND, rows.length - 1);
+        const key = `${first}:${last}:${current}`;
+        if (!force && key === drawn) return;
+        drawn = key;
+        items.style.top = `${first * ROW}px`;
+        items.replaceChildren(...rows.slice(first, last).map(({ collection, feature }, offset) => {
+          const position = first + offset;
+          const button = placeButton(feature, collection, openerFor, true);
+          button.tabIndex = position === current ? 0 : -1;
+          button.addEventListener("focus", () => { current = position; });
+          return el("li", { "aria-setsize": String(rows.length), "aria-posinset": String(position + 1) }, button);
+        }));
+        if (focused) {
+          const again = items.querySelector(`[data-place="${CSS.escape(focused)}"]`);
+          if (again) again.focus({ preventScroll: true });
+        }
+      }
+
+      /* Moves the Tab stop to row `position`, scrolled into view and focused. */
+      function moveTo(position) {
+        current = Math.max(0, Math.min(rows.length - 1, position));
+        const top = current * ROW;
+        if (top < scroller.scrollTop) scroller.scrollTop = top;
+        else if (top + ROW > scroller.scrollTop + scroller.clientHeight) {
+          scroller.scrollTop = top + ROW - scroller.clientHeight;
+        }
+        draw(true);
+        const button = items.querySelector(`li[aria-posinset="${current + 1}"] button`);
+        if (button) button.focus({ preventScroll: true });
+      }
+
+      scroller.addEventListener("keydown", (event) => {
+        const page = Math.max(1, Math.floor(scroller.clientHeight / ROW) - 1);
+        const moves = { ArrowDown: current + 1, ArrowUp: current - 1, PageDown: current + page,
+          PageUp: current - page, Home: 0, End: rows.length - 1 };
+        if (!(event.key in moves) || !rows.length) return;
+        event.preventDefault();
+        moveTo(moves[event.key]);
+      });
+      let frame = 0;
+      scroller.addEventListener("scroll", () => {
+        if (!frame) frame = requestAnimationFrame(() => { frame = 0; draw(); });
+      });
+      new ResizeObserver(() => draw()).observe(scroller);
+      document.addEventListener("mapapp:shownchange", () => {
+        if (collect()) draw(true);
+      });
+      collect();
+      draw(true);
       return box;
     }
 

@@ -1,0 +1,40 @@
+"""How the browser draws the catalogue, chosen by its size.
+
+The real map (43 features, about 30 points) is drawn as it always was: one SVG
+element per feature, every point on its own. A big catalogue would build thousands of
+elements and stall every zoom and pan, so above measured thresholds (README "Scale")
+the page is told to cluster points at low zoom (Leaflet.markercluster, loaded only
+then) and to draw on a canvas; the list of places renders only the rows in view.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mapapp.catalogue import Catalogue
+
+# Points above which they are clustered: zoom and pan cost grow with the points drawn;
+# at 1,000 features (about 700 points) a zoom took 146 ms against 57 ms for the real
+# map, past the 100 ms a frame may take; about 500 points cross it.
+CLUSTER_MIN_POINTS = 500
+# Features above which lines and unclustered points are drawn on one canvas instead of
+# one SVG element each.
+CANVAS_MIN_FEATURES = 5000
+# Zoom from which no point is clustered any more: close enough that points rarely
+# overlap, and the zoom focusFeature flies to (mapapp-popups.js, maxZoom 9).
+CLUSTER_UNTIL_ZOOM = 9
+
+
+def is_point(feature: dict[str, Any]) -> bool:
+    return str((feature.get("geometry") or {}).get("type", "")).endswith("Point")
+
+
+def drawing_options(catalogue: Catalogue) -> dict[str, Any]:
+    """What the page's data block says about drawing (`data.drawing` in mapapp.js)."""
+    features = [f for c in catalogue.collections for f in c.features]
+    points = sum(1 for f in features if is_point(f))
+    return {
+        "cluster": points >= CLUSTER_MIN_POINTS,
+        "clusterUntilZoom": CLUSTER_UNTIL_ZOOM,
+        "canvas": len(features) >= CANVAS_MIN_FEATURES,
+    }

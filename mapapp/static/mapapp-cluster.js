@@ -1,0 +1,149 @@
+/* mapapp-cluster: drawing a big catalogue, only what is in view.
+ *
+ * The page's data says how (data.drawing, from mapapp/drawing.py, by the catalogue's
+ * size): small catalogues are drawn as before. Big ones cluster their points below
+ * clusterUntilZoom with Leaflet.markercluster (its script is on the page only then),
+ * which also keeps off the map the points outside the view, and may draw on one canvas
+ * instead of an SVG element per feature.
+ *
+ * markercluster is made for markers with icons; it takes circle markers too when its
+ * animations are off (they move icons) and spiderfying is off (points are apart at the
+ * zoom clustering stops). Its zoomToShowLayer looks for icons as well: a clustered
+ * point's openPopup here moves the map to where the point is drawn on its own instead.
+ * A cluster is a button (Leaflet's keyboard markers: Tab reaches it, Enter zooms in)
+ * named with its count in the page's language.
+ */
+(function () {
+  "use strict";
+
+  const M = window.mapapp;
+  const { _, data, el } = M;
+  const drawing = data.drawing || {};
+
+  const clustering = () => Boolean(drawing.cluster && L.MarkerClusterGroup);
+
+  let canvas = null;
+  /* The renderer for the features' paths: one canvas for all in a big catalogue,
+     else Leaflet's default (SVG, one element per feature, tagged for tests and tools). */
+  function renderer() {
+    if (!drawing.canvas) return undefined;
+    if (!canvas) canvas = L.canvas({ padding: 0.5, tolerance: 3 });
+    return canvas;
+  }
+
+  /* A cluster's bubble: the count, and a name for assistive tools. */
+  const ClusterIcon = L.DivIcon.extend({
+    createIcon(old) {
+      const div = L.DivIcon.prototype.createIcon.call(this, old);
+      div.setAttribute("aria-label", this.options.label);
+      div.title = this.options.label;
+      return div;
+    },
+  });
+
+  function clusterIcon(cluster) {
+    const count = cluster.getChildCount();
+    const size = count < 10 ? "small" : count < 100 ? "medium" : "large";
+    return new ClusterIcon({
+      html: el("span", { "aria-hidden": "true" }, count.toLocaleString(M.LANG === "en" ? "en-GB" : M.LANG)),
+      className: `mapapp-cluster mapapp-cluster-${size}`,
+      iconSize: L.point(40, 40),
+      label: _("A group of places: {n}. Zoom in to see them", { n: count }),
+    });
+  }
+
+  /* A clustered point opens its popup where it is drawn on its own: the map moves
+     there first (at once; the popup's own placing pans it later). */
+  function openWhereDrawn(marker, group) {
+    const open = marker.openPopup;
+    marker.openPopup = function (...args) {
+      const map = group._map;
+      if (!this._map && map && group.hasLayer(this)) {
+        const parent = this.__parent;
+        const needed = parent ? parent._zoom + 1 : map.getZoom();
+        const zoom = Math.min(map.getMaxZoom(), Math.max(Math.round(map.getZoom()), needed));
+        map.setView(this.getLatLng(), zoom, { animate: false });
+      }
+      return open.apply(this, args);
+    };
+  }
+
+  /* After Enter on a cluster, focus stays on the map (the bubble is gone). */
+  function keepFocus(group) {
+    group.on("clusterclick", (event) => {
+      const map = group._map;
+      const wasFocused = event.layer._icon && event.layer._icon === document.activeElement;
+      if (!map || !wasFocused) return;
+      map.once("moveend", () => {
+        if (!document.activeElement || document.activeElement === document.body) {
+          map.getContainer().focus({ preventScroll: true });
+        }
+      });
+    });
+  }
+
+  /* Single points go into the cluster group; lines and multi-points stay in a plain
+     group beside it (markercluster would split a multi-point into its points). The
+     pair answers the few calls the filters and the list make of a collection's layer. */
+  const isSingle = (layer) => Boolean(layer.getLatLng);
+  const Holder = L.LayerGroup.extend({
+    initialize(cluster, rest) {
+      L.LayerGroup.prototype.initialize.call(this);
+      this.cluster = cluster;
+      this.rest = rest;
+      L.LayerGroup.prototype.addLayer.call(this, cluster);
+      L.LayerGroup.prototype.addLayer.call(this, rest);
+    },
+    hasLayer(layer) {
+      return isSingle(layer) ? this.cluster.hasLayer(layer) : this.rest.hasLayer(layer);
+    },
+    addLayer(layer) {
+      (isSingle(layer) ? this.cluster : this.rest).addLayer(layer);
+      return this;
+    },
+    removeLayer(layer) {
+      (isSingle(layer) ? this.cluster : this.rest).removeLayer(layer);
+      return this;
+    },
+    addLayers(layers) {
+      this.cluster.addLayers(layers.filter(isSingle));
+      layers.filter((layer) => !isSingle(layer)).forEach((layer) => this.rest.addLayer(layer));
+      return this;
+    },
+    removeLayers(layers) {
+      this.cluster.removeLayers(layers.filter(isSingle));
+      layers.filter((layer) => !isSingle(layer)).forEach((layer) => this.rest.removeLayer(layer));
+      return this;
+    },
+  });
+
+  /* The layer that holds the features of `geo` (an L.geoJSON) on the map: `geo`
+     itself, or for a big catalogue a Holder whose single points are clustered. */
+  function holder(geo) {
+    if (!clustering()) return geo;
+    const cluster = L.markerClusterGroup({
+      animate: false,
+      animateAddingMarkers: false,
+      spiderfyOnMaxZoom: false,
+      showCoverageOnHover: false,
+      disableClusteringAtZoom: drawing.clusterUntilZoom || 9,
+      maxClusterRadius: 60,
+      iconCreateFunction: clusterIcon,
+    });
+    const layers = geo.getLayers();
+    const points = layers.filter(isSingle);
+    points.forEach((layer) => openWhereDrawn(layer, cluster));
+    cluster.addLayers(points);
+    keepFocus(cluster);
+    return new Holder(cluster, L.featureGroup(layers.filter((layer) => !isSingle(layer))));
+  }
+
+  /* An approximate point's halo where its point is clustered: drawn only while the
+     point is on the map on its own (in view, not in a cluster). */
+  function haloFollows(marker, halo, halos) {
+    marker.on("add", () => halos.addLayer(halo));
+    marker.on("remove", () => halos.removeLayer(halo));
+  }
+
+  Object.assign(M, { clustering, renderer, holder, haloFollows });
+})();

@@ -93,7 +93,7 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 def start_server(data_dir: Path, env: dict[str, str] | None = None,
-                 config: str | None = None) -> tuple[subprocess.Popen, str]:
+                 config: str | None = None, timeout: float = 30) -> tuple[subprocess.Popen, str]:
     """`mapapp serve` (gunicorn with the Procfile's settings) on a free loopback port;
     with `config`, gunicorn itself with that config module instead.
     Its output goes to a temporary file (a pipe nobody reads could block it)."""
@@ -111,7 +111,7 @@ def start_server(data_dir: Path, env: dict[str, str] | None = None,
     )
     process.log = log  # type: ignore[attr-defined]
     base = f"http://{host}:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             output = server_output(process)
@@ -123,7 +123,7 @@ def start_server(data_dir: Path, env: dict[str, str] | None = None,
         except OSError:
             time.sleep(0.1)
     stop_server(process)
-    raise RuntimeError("server did not become healthy in 30 s")
+    raise RuntimeError(f"server did not become healthy in {timeout} s")
 
 
 def server_output(process: subprocess.Popen) -> str:

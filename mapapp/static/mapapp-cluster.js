@@ -10,8 +10,8 @@
  * animations are off (they move icons) and spiderfying is off (points are apart at the
  * zoom clustering stops). Its zoomToShowLayer looks for icons as well: a clustered
  * point's openPopup here moves the map to where the point is drawn on its own instead.
- * A cluster is a button (Leaflet's keyboard markers: Tab reaches it, Enter zooms in)
- * named with its count in the page's language.
+ * A cluster is a button (Leaflet's keyboard markers: Tab reaches it; Enter or Space
+ * zooms in) named with its count in the page's language.
  */
 (function () {
   "use strict";
@@ -68,17 +68,20 @@
     };
   }
 
-  /* After Enter on a cluster, focus stays on the map (the bubble is gone). */
-  function keepFocus(group) {
-    group.on("clusterclick", (event) => {
+  /* Enter or Space on a focused cluster zooms in to it, as a click does (Leaflet
+     itself only opens popups on Enter); focus then stays on the map (the bubble is gone). */
+  function keyboardZoom(group) {
+    group.on("clusterkeypress", (event) => {
+      const key = event.originalEvent;
+      if (key.key !== "Enter" && key.key !== " ") return;
+      key.preventDefault();
       const map = group._map;
-      const wasFocused = event.layer._icon && event.layer._icon === document.activeElement;
-      if (!map || !wasFocused) return;
       map.once("moveend", () => {
         if (!document.activeElement || document.activeElement === document.body) {
           map.getContainer().focus({ preventScroll: true });
         }
       });
+      event.layer.zoomToBounds({ padding: [20, 20] });
     });
   }
 
@@ -134,7 +137,7 @@
     const points = layers.filter(isSingle);
     points.forEach((layer) => openWhereDrawn(layer, cluster));
     cluster.addLayers(points);
-    keepFocus(cluster);
+    keyboardZoom(cluster);
     return new Holder(cluster, L.featureGroup(layers.filter((layer) => !isSingle(layer))));
   }
 

@@ -1,0 +1,196 @@
+"""Big catalogues drawn by what is in view, in a real Chromium: points clustered at low
+zoom (mapapp/drawing.py, mapapp-cluster.js), only the list rows in view rendered and a
+search index (reader.js). The catalogues are synthetic, made from the real features by
+bench/scale_data.py; the real map keeps its drawing."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mapapp.drawing import CLUSTER_UNTIL_ZOOM
+from tests.conftest import start_server, stop_server, wait_for
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from scale_data import build
+
+pytestmark = pytest.mark.browser
+
+# A clustered point: one that passes the filters but is not on the map on its own.
+CLUSTERED = """
+(() => {
+  const M = window.mapapp;
+  for (const [id, layer] of M.featureLayers) {
+    if (layer.getLatLng && !layer._map && M.isShown(id)) return id;
+  }
+  return null;
+})()
+"""
+
+# The counts the clusters' names give (English pages: "A group of places: 23. …").
+CLUSTER_COUNTS = """
+[...document.querySelectorAll('.mapapp-cluster')].map((node) =>
+  Number(/: (\\d+)\\./.exec(node.getAttribute('aria-label'))[1]))
+"""
+
+# Points drawn on their own (of Point features; a MultiPoint's points are not clustered).
+SINGLE_POINTS = """[...document.querySelectorAll('path.mapapp-point[data-feature-id]')]
+  .filter((node) => window.mapapp.featureIndex.get(node.dataset.featureId)
+    .feature.geometry.type === 'Point').length"""
+
+
+@pytest.fixture(scope="module")
+def big_catalogue(tmp_path_factory) -> Path:
+    """1,000 features, about 700 of them points: above the clustering threshold."""
+    return build(1000, tmp_path_factory.mktemp("big") / "geodata")
+
+
+@pytest.fixture(scope="module")
+def big_server(big_catalogue: Path) -> Iterator[str]:
+    process, base = start_server(big_catalogue, timeout=300)
+    yield base
+    stop_server(process)
+
+
+@pytest.fixture(scope="module")
+def huge_catalogue(tmp_path_factory) -> Path:
+    return build(10_000, tmp_path_factory.mktemp("huge") / "geodata")
+
+
+@pytest.fixture(scope="module")
+def huge_server(huge_catalogue: Path) -> Iterator[str]:
+    process, base = start_server(huge_catalogue, timeout=600)
+    yield base
+    stop_server(process)
+
+
+def visit_big(visit, url: str, viewport: tuple[int, int] | None = None):
+    page = visit(url, wait=False, viewport=viewport).page
+    page.wait_for_selector("html[data-map-state=ready]", state="attached", timeout=180_000)
+    return page
+
+
+def open_popup_id(page) -> str | None:
+    return page.evaluate(
+        "(document.querySelector('.leaflet-popup [data-popup-for]') || {dataset: {}})"
+        ".dataset.popupFor || null")
+
+
+def test_the_real_map_draws_every_point_unclustered(live_server, visit):
+    page = visit(f"{live_server}/embed", viewport=(375, 667)).page
+    assert page.evaluate("typeof L.MarkerClusterGroup") == "undefined"
+    assert page.locator("script[src*=markercluster]").count() == 0
+    assert page.locator(".mapapp-cluster").count() == 0
+    points = page.evaluate("""window.mapapp.data.collections.flatMap((c) => c.features)
+      .filter((f) => f.geometry.type.endsWith('Point')).map((f) => f.id)""")
+    drawn = page.evaluate("""[...new Set([...document.querySelectorAll(
+      'path.mapapp-point[data-feature-id]')].map((node) => node.dataset.featureId))]""")
+    assert sorted(drawn) == sorted(points)
+    assert page.locator(".reader-vlist").count() == 0
+
+
+def test_points_cluster_at_the_first_view_and_split_as_the_map_zooms(big_server, visit):
+    page = visit_big(visit, f"{big_server}/embed", viewport=(375, 667))
+    counts = page.evaluate(CLUSTER_COUNTS)
+    assert len(counts) >= 5 and sum(counts) > 300, counts
+    drawn = page.evaluate(SINGLE_POINTS)
+    assert drawn < 300
+    # zoomed in on the largest cluster until clustering stops: its points are drawn alone
+    page.evaluate(f"""(() => {{
+      const map = window.mapapp.state.map;
+      const nodes = [...document.querySelectorAll('.mapapp-cluster')];
+      const counts = {CLUSTER_COUNTS.strip()};
+      const node = nodes[counts.indexOf(Math.max(...counts))];
+      const box = node.getBoundingClientRect(), frame = map.getContainer().getBoundingClientRect();
+      const at = map.containerPointToLatLng([box.left + box.width / 2 - frame.left,
+                                             box.top + box.height / 2 - frame.top]);
+      map.setView(at, {CLUSTER_UNTIL_ZOOM}, {{ animate: false }});
+    }})()""")
+    wait_for(page, "document.querySelectorAll('.mapapp-cluster').length === 0")
+    assert page.evaluate(SINGLE_POINTS) > 0
+
+
+def test_a_cluster_is_a_button_named_in_the_language_and_enter_zooms_in(big_server, visit):
+    page = visit_big(visit, f"{big_server}/embed?lang=ru", viewport=(375, 667))
+    cluster = page.locator(".mapapp-cluster").first
+    assert cluster.get_attribute("role") == "button"
+    assert cluster.get_attribute("tabindex") == "0"
+    label = cluster.get_attribute("aria-label")
+    assert re.fullmatch(r"Группа мест: \d+\. Приблизьте карту, чтобы увидеть их", label), label
+    assert label.split(": ")[1].split(".")[0] == cluster.inner_text().replace("\u00a0", "")
+    before = page.evaluate("window.mapapp.state.map.getZoom()")
+    cluster.focus()
+    page.keyboard.press("Enter")
+    wait_for(page, f"window.mapapp.state.map.getZoom() > {before}")
+
+
+def test_a_clustered_feature_opens_from_the_url(big_server, visit):
+    page = visit_big(visit, f"{big_server}/embed", viewport=(375, 667))
+    feature = page.evaluate(CLUSTERED)
+    assert feature, "no point is clustered at the first view"
+    page = visit_big(visit, f"{big_server}/embed?feature={feature}", viewport=(375, 667))
+    assert open_popup_id(page) == feature
+    assert page.evaluate(f"!!window.mapapp.featureLayers.get({json.dumps(feature)})._map")
+
+
+def test_a_clustered_feature_opens_from_the_list(big_server, visit):
+    page = visit_big(visit, f"{big_server}/", viewport=(1280, 800))
+    feature = page.evaluate(CLUSTERED)
+    page.click("#reader-tab-places")
+    # the list renders the rows in view: scroll to the feature's row, then press it
+    page.evaluate(f"""(() => {{
+      const ids = window.mapapp.shownByLayer().flatMap((entry) => entry.features.map((f) => f.id));
+      document.querySelector('.reader-vlist').scrollTop = ids.indexOf({json.dumps(feature)}) * 64;
+    }})()""")
+    row = page.locator(f'.reader-vlist [data-place="{feature}"]')
+    row.click()
+    wait_for(page, f"(document.querySelector('.leaflet-popup [data-popup-for]') || "
+                   f"{{dataset: {{}}}}).dataset.popupFor === {json.dumps(feature)}")
+
+
+def test_filters_apply_to_clustered_points(big_server, visit):
+    page = visit_big(visit, f"{big_server}/embed", viewport=(375, 667))
+    everything = sum(page.evaluate(CLUSTER_COUNTS)) + page.evaluate(SINGLE_POINTS)
+    page = visit_big(visit, f"{big_server}/embed?status=historical", viewport=(375, 667))
+    historical = sum(page.evaluate(CLUSTER_COUNTS)) + page.evaluate(SINGLE_POINTS)
+    assert 0 < historical < everything
+    assert page.evaluate("""[...window.mapapp.featureLayers.keys()].every((id) =>
+      window.mapapp.isShown(id) === (window.mapapp.featureIndex.get(id).feature
+        .properties.status === 'historical'))""")
+
+
+def test_the_list_of_ten_thousand_renders_only_rows_in_view(huge_server, visit):
+    page = visit_big(visit, f"{huge_server}/?lang=ru", viewport=(1280, 800))
+    page.click("#reader-tab-places")
+    rows = page.locator(".reader-vlist li")
+    assert 0 < rows.count() <= 40
+    assert rows.first.get_attribute("aria-setsize") == "10000"
+    assert rows.first.get_attribute("aria-posinset") == "1"
+    # the keyboard reaches the end of the whole list, still rendering a few rows
+    page.locator(".reader-vlist .reader-place").first.focus()
+    page.keyboard.press("End")
+    wait_for(page, "document.activeElement.closest('li') && "
+                   "document.activeElement.closest('li').getAttribute('aria-posinset') === '10000'")
+    assert rows.count() <= 40
+    page.keyboard.press("ArrowUp")
+    position = "document.activeElement.closest('li').getAttribute('aria-posinset')"
+    assert page.evaluate(position) == "9999"
+
+
+def test_search_in_ten_thousand_finds_a_place_by_its_russian_name(huge_server, huge_catalogue,
+                                                                  visit):
+    features = json.loads((huge_catalogue / "logistics-hubs.geojson").read_text())["features"]
+    feature = features[len(features) // 2]
+    name = feature["properties"]["names"]["ru"]
+    page = visit_big(visit, f"{huge_server}/?lang=ru", viewport=(1280, 800))
+    page.fill("#reader-search", name.upper().replace("Ё", "Е"))
+    first = page.locator("#reader-results [role=option]").first
+    assert first.get_attribute("data-place") == feature["id"]
+    page.keyboard.press("Enter")
+    wait_for(page, f"(document.querySelector('.leaflet-popup [data-popup-for]') || "
+                   f"{{dataset: {{}}}}).dataset.popupFor === {json.dumps(feature['id'])}")

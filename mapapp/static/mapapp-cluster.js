@@ -31,6 +31,25 @@
     return canvas;
   }
 
+  /* On a canvas no element can take the highlight's class (mapapp.css): the paths
+     of the features highlighted get a heavier, opaque outline instead, and their own
+     style back when the highlight moves on. */
+  const restyled = new Map(); // path -> its style before
+  function highlightOnCanvas(ids) {
+    for (const [path, style] of restyled) path.setStyle(style);
+    restyled.clear();
+    if (!drawing.canvas) return;
+    const visit = (layer) => {
+      if (layer.eachLayer) layer.eachLayer(visit);
+      else if (layer.setStyle && !M.isHalo(layer)) {
+        const { weight, opacity } = layer.options;
+        restyled.set(layer, { weight, opacity });
+        layer.setStyle({ weight: (weight || 3) + 3, opacity: 1 });
+      }
+    };
+    ids.forEach((id) => M.featureLayers.has(id) && visit(M.featureLayers.get(id)));
+  }
+
   /* A cluster's bubble: the count, and a name for assistive tools. */
   const ClusterIcon = L.DivIcon.extend({
     createIcon(old) {
@@ -148,5 +167,5 @@
     marker.on("remove", () => halos.removeLayer(halo));
   }
 
-  Object.assign(M, { clustering, renderer, holder, haloFollows });
+  Object.assign(M, { clustering, renderer, holder, haloFollows, highlightOnCanvas });
 })();

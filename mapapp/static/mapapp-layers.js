@@ -165,6 +165,7 @@
       node.classList.remove("mapapp-highlight");
     });
     S.highlighted = [...ids];
+    M.highlightOnCanvas(S.highlighted);
     for (const id of S.highlighted) {
       const drawn = featureLayers.get(id);
       if (!drawn || !isShown(id)) continue;

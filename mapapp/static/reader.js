@@ -496,6 +496,9 @@
     let selecting = null; // the sentence whose first place is being opened
     let current = [];
 
+    /* Places shown under a sentence (the real article names at most 7 in one); past
+       that, how many more: a big catalogue's sentences name thousands. */
+    const CHIPS = 12;
     const articleList = el("ol", { class: "reader-sentences" });
     sentences.forEach((sentence, number) => {
       const source = data.sources[sentence.source] || {};
@@ -505,7 +508,7 @@
         el("q", { lang: source.language || "en" }, sentence.quote));
       quote.addEventListener("click", () => select(sentence, quote));
       const places = el("ul", { class: "reader-sentence-places", "aria-label": _("Places it names") });
-      for (const id of sentence.features) {
+      for (const id of sentence.features.slice(0, CHIPS)) {
         const chip = el("button", { type: "button", class: "reader-chip", "data-place": id },
           placeName(id));
         chip.addEventListener("click", () => {
@@ -514,6 +517,9 @@
           api.focusFeature(id, { opener: opener(chip) });
         });
         places.append(el("li", {}, chip));
+      }
+      if (sentence.features.length > CHIPS) {
+        places.append(el("li", { class: "reader-more" }, _("and {n} more", { n: sentence.features.length - CHIPS })));
       }
       sentence.element = el("li", { class: "reader-sentence", id: `reader-sentence-${number}`,
         "data-paragraph": String(sentence.paragraph) }, quote, places);

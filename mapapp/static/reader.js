@@ -338,7 +338,8 @@
         return true;
       }
 
-      function draw(force = false) {
+      /* Renders the rows in view; focus goes to row `focusAt`, or stays on its place. */
+      function draw(force = false, focusAt = null) {
         const height = scroller.clientHeight || ROW * 8;
         const first = Math.max(0, Math.floor(scroller.scrollTop / ROW) - AROUND);
         const last = Math.min(rows.length, Math.ceil((scroller.scrollTop + height) / ROW) + AROUND);
@@ -355,10 +356,9 @@
           button.addEventListener("focus", () => { current = position; });
           return el("li", { "aria-setsize": String(rows.length), "aria-posinset": String(position + 1) }, button);
         }));
-        if (focused) {
-          const again = items.querySelector(`[data-place="${CSS.escape(focused)}"]`);
-          if (again) again.focus({ preventScroll: true });
-        }
+        const again = focusAt !== null ? items.querySelector(`li[aria-posinset="${focusAt + 1}"] button`)
+          : focused && items.querySelector(`[data-place="${CSS.escape(focused)}"]`);
+        if (again) again.focus({ preventScroll: true });
       }
 
       /* Moves the Tab stop to row `position`, scrolled into view and focused. */
@@ -369,9 +369,7 @@
         else if (top + ROW > scroller.scrollTop + scroller.clientHeight) {
           scroller.scrollTop = top + ROW - scroller.clientHeight;
         }
-        draw(true);
-        const button = items.querySelector(`li[aria-posinset="${current + 1}"] button`);
-        if (button) button.focus({ preventScroll: true });
+        draw(true, current);
       }
 
       scroller.addEventListener("keydown", (event) => {

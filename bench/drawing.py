@@ -2,7 +2,7 @@
 of its drawing choices (mapapp/drawing.py) turned off, in headless Chromium.
 
 For each size it serves a synthetic catalogue (bench/scale_data.py) as the Procfile does,
-and for each variant rewrites the page's `data.drawing` on its way to the browser:
+and for each variant changes the page's `data.drawing` as the page reads it:
 
 - served: as mapapp/drawing.py chose for this size;
 - svg: no canvas (one SVG element per line and per point drawn);
@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -35,7 +34,6 @@ from scale import CATCH_MAP, TIME_MOVE
 from scale_data import build
 from servers import LOOPBACK, ROOT, free_port, machine, procfile_command, wait_for
 
-DRAWING = re.compile(r'"drawing":(\{[^}]*\})')
 VARIANTS = {
     "served": {},
     "svg": {"canvas": False},
@@ -44,12 +42,17 @@ VARIANTS = {
 }
 
 
-def rewritten(html: str, change: dict[str, bool]) -> str:
-    """The page with its data block's `drawing` changed by `change`."""
-    def replace(match: re.Match) -> str:
-        return '"drawing":' + json.dumps({**json.loads(match.group(1)), **change},
-                                         separators=(",", ":"))
-    return DRAWING.sub(replace, html, count=1)
+# Changes the page's `data.drawing` as mapapp-core.js parses the data block.
+CHANGE_DRAWING = """
+((change) => {
+  const parse = JSON.parse;
+  JSON.parse = function (...args) {
+    const value = parse.apply(this, args);
+    if (value && value.drawing && value.collections) Object.assign(value.drawing, change);
+    return value;
+  };
+})(%s);
+"""
 
 
 def figures(url: str, change: dict[str, bool], loads: int = 3) -> tuple[float, ...]:
@@ -66,13 +69,8 @@ def figures(url: str, change: dict[str, bool], loads: int = 3) -> tuple[float, .
             page = context.new_page()
             page.set_default_timeout(600_000)
             page.add_init_script(CATCH_MAP)
+            page.add_init_script(CHANGE_DRAWING % json.dumps(change))
             page.route(f"re:^https?://(?!{LOOPBACK}[:/])", lambda route: route.abort())
-
-            def serve(route) -> None:
-                response = route.fetch()
-                route.fulfill(response=response, body=rewritten(response.text(), change))
-
-            page.route(url, serve)
             page.goto(url)
             page.wait_for_selector("html[data-map-state=ready]", state="attached")
             ready.append(page.evaluate(

@@ -32,6 +32,18 @@ CLUSTERED = """
 })()
 """
 
+# A multi-point whose points are all clustered.
+CLUSTERED_MULTI = """
+(() => {
+  const M = window.mapapp;
+  for (const [id, layer] of M.featureLayers) {
+    if (M.featureIndex.get(id).feature.geometry.type === 'MultiPoint' && M.isShown(id) &&
+        layer.getLayers().every((point) => !point._map)) return id;
+  }
+  return null;
+})()
+"""
+
 # The counts the clusters' names give (English pages: "A group of places: 23. …").
 CLUSTER_COUNTS = """
 [...document.querySelectorAll('.mapapp-cluster')].map((node) =>
@@ -136,6 +148,21 @@ def test_a_clustered_feature_opens_from_the_url(big_server, visit):
     page = visit_big(visit, f"{big_server}/embed?feature={feature}", viewport=(375, 667))
     assert open_popup_id(page) == feature
     assert page.evaluate(f"!!window.mapapp.featureLayers.get({json.dumps(feature)})._map")
+
+
+def test_a_clustered_multipoint_opens_from_the_url_and_the_map(big_server, visit):
+    page = visit_big(visit, f"{big_server}/embed", viewport=(375, 667))
+    feature = page.evaluate(CLUSTERED_MULTI)
+    assert feature, "no multi-point is clustered at the first view"
+    page = visit_big(visit, f"{big_server}/embed?feature={feature}", viewport=(375, 667))
+    assert open_popup_id(page) == feature
+    page.evaluate("window.mapapp.state.map.closePopup() && null")
+    wait_for(page, "!document.querySelector('.leaflet-popup')")
+    # a click on one of its points (dispatched: on a crowded map another feature may lie above)
+    page.evaluate(f"""document.querySelector('path.mapapp-point[data-feature-id="{feature}"]')
+      .dispatchEvent(new MouseEvent('click', {{ bubbles: true }}))""")
+    wait_for(page, f"(document.querySelector('.leaflet-popup [data-popup-for]') || "
+                   f"{{dataset: {{}}}}).dataset.popupFor === {json.dumps(feature)}")
 
 
 def test_a_clustered_feature_opens_from_the_list(big_server, visit):

@@ -104,10 +104,15 @@
     });
   }
 
-  /* Single points go into the cluster group; lines and multi-points stay in a plain
-     group beside it (markercluster would split a multi-point into its points). The
-     pair answers the few calls the filters and the list make of a collection's layer. */
+  /* Points go into the cluster group: single points, and the points of a multi-point
+     (its layer is a group of circle markers); lines stay in a plain group beside it.
+     The pair answers the few calls the filters and the list make of a collection's
+     layer, a multi-point counting as shown while its first point is. */
   const isSingle = (layer) => Boolean(layer.getLatLng);
+  const isMulti = (layer) => Boolean(layer.getLayers && layer.getLayers().length &&
+    layer.getLayers().every(isSingle));
+  const clustered = (layer) => isSingle(layer) || isMulti(layer);
+  const pointsOf = (layers) => layers.flatMap((layer) => (isSingle(layer) ? [layer] : layer.getLayers()));
   const Holder = L.LayerGroup.extend({
     initialize(cluster, rest) {
       L.LayerGroup.prototype.initialize.call(this);
@@ -117,30 +122,50 @@
       L.LayerGroup.prototype.addLayer.call(this, rest);
     },
     hasLayer(layer) {
-      return isSingle(layer) ? this.cluster.hasLayer(layer) : this.rest.hasLayer(layer);
+      if (!clustered(layer)) return this.rest.hasLayer(layer);
+      return this.cluster.hasLayer(pointsOf([layer])[0]);
     },
     addLayer(layer) {
-      (isSingle(layer) ? this.cluster : this.rest).addLayer(layer);
-      return this;
+      return this.addLayers([layer]);
     },
     removeLayer(layer) {
-      (isSingle(layer) ? this.cluster : this.rest).removeLayer(layer);
-      return this;
+      return this.removeLayers([layer]);
     },
     addLayers(layers) {
-      this.cluster.addLayers(layers.filter(isSingle));
-      layers.filter((layer) => !isSingle(layer)).forEach((layer) => this.rest.addLayer(layer));
+      this.cluster.addLayers(pointsOf(layers.filter(clustered)));
+      layers.filter((layer) => !clustered(layer)).forEach((layer) => this.rest.addLayer(layer));
       return this;
     },
     removeLayers(layers) {
-      this.cluster.removeLayers(layers.filter(isSingle));
-      layers.filter((layer) => !isSingle(layer)).forEach((layer) => this.rest.removeLayer(layer));
+      this.cluster.removeLayers(pointsOf(layers.filter(clustered)));
+      layers.filter((layer) => !clustered(layer)).forEach((layer) => this.rest.removeLayer(layer));
       return this;
     },
   });
 
+  /* A multi-point's popup is bound to its group, which is never on the map itself (its
+     points are, through the cluster group): it opens on the point clicked, or else on
+     the first, drawn on its own first. */
+  function openMultiWhereDrawn(multi, group) {
+    multi.openPopup = function (latlng) {
+      const map = group._map;
+      const popup = this.getPopup();
+      if (!map || !popup) return this;
+      const points = this.getLayers();
+      const point = (latlng && points.find((p) => p._map && p.getLatLng().equals(latlng))) || points[0];
+      if (!point._map) point.openPopup(); // moves the map (openWhereDrawn); it has no popup
+      popup._source = point;
+      popup.setLatLng(latlng || point.getLatLng());
+      popup.openOn(map);
+      return this;
+    };
+    /* Leaflet's own click handler gives up on a group that is not on the map. */
+    multi.off("click", L.Layer.prototype._openPopup);
+    multi.on("click", (event) => multi.openPopup(event.latlng));
+  }
+
   /* The layer that holds the features of `geo` (an L.geoJSON) on the map: `geo`
-     itself, or for a big catalogue a Holder whose single points are clustered. */
+     itself, or for a big catalogue a Holder whose points are clustered. */
   function holder(geo) {
     if (!clustering()) return geo;
     const cluster = L.markerClusterGroup({
@@ -153,11 +178,12 @@
       iconCreateFunction: clusterIcon,
     });
     const layers = geo.getLayers();
-    const points = layers.filter(isSingle);
+    const points = pointsOf(layers.filter(clustered));
     points.forEach((layer) => openWhereDrawn(layer, cluster));
+    layers.filter(isMulti).forEach((multi) => openMultiWhereDrawn(multi, cluster));
     cluster.addLayers(points);
     keyboardZoom(cluster);
-    return new Holder(cluster, L.featureGroup(layers.filter((layer) => !isSingle(layer))));
+    return new Holder(cluster, L.featureGroup(layers.filter((layer) => !clustered(layer))));
   }
 
   /* An approximate point's halo where its point is clustered: drawn only while the

@@ -17,9 +17,12 @@ from mapapp.catalogue import Catalogue
 # at 1,000 features (about 700 points) a zoom took 146 ms against 57 ms for the real
 # map, past the 100 ms a frame may take; about 500 points cross it.
 CLUSTER_MIN_POINTS = 500
-# Features above which lines and unclustered points are drawn on one canvas instead of
-# one SVG element each.
-CANVAS_MIN_FEATURES = 5000
+# Features from which lines and unclustered points are drawn on one canvas instead of
+# one SVG element each. With points clustered, a canvas did not win at 10,000 features
+# (bench/drawing.py: zoom / pan 216 / 140 ms in SVG, 308 / 134 ms on canvas, ready 5.4
+# against 7.2 s): SVG stays up to there; past it (about 14,000 lines at 50,000) the
+# canvas is a choice not yet measured.
+CANVAS_MIN_FEATURES = 50_000
 # Zoom from which no point is clustered any more: close enough that points rarely
 # overlap, and the zoom focusFeature flies to (mapapp-popups.js, maxZoom 9).
 CLUSTER_UNTIL_ZOOM = 9

@@ -99,3 +99,33 @@ def test_the_first_view_draws_each_feature_once_and_fetches_its_own_tiles(browse
     assert tiles
     assert {url.split("/")[3] for url in tiles} == {str(zoom)}, sorted(tiles)
     context.close()
+
+
+RECORD_SHIFTS = """
+window.layoutShifts = [];
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) window.layoutShifts.push([entry.startTime, entry.value]);
+}).observe({ type: "layout-shift", buffered: true });
+"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("path", ["/embed?lang=ru", "/?lang=kk"])
+@pytest.mark.parametrize("viewport", [(375, 667), (351, 197)])
+def test_the_controls_appear_where_they_stay(browser, live_server, path, viewport):
+    """The map's controls are built, moved and grouped over several tasks: they show
+    only once placed, so nothing on the page shifts before the map is ready."""
+    context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+    page = context.new_page()
+    page.route("https://**/*", lambda request_route: request_route.abort())
+    page.add_init_script(RECORD_SHIFTS)
+    page.goto(f"{live_server}{path}")
+    page.wait_for_selector("html[data-map-state=ready]", timeout=15000)
+    assert page.evaluate("getComputedStyle(document.querySelector("
+                         "'.leaflet-control-container')).visibility") == "visible"
+    shifts = page.evaluate("""() => {
+      const ready = performance.getEntriesByName("mapapp:ready")[0].startTime;
+      return window.layoutShifts.filter(([at]) => at <= ready);
+    }""")
+    assert shifts == []
+    context.close()

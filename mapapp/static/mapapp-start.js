@@ -65,7 +65,9 @@
         for (const plugin of plugins) plugin(api, { mode: options.mode, url });
       },
       () => {
-        /* The first view, once every control is in place (the embed's, the plugins'). */
+        /* The controls shown where they stay, in one frame (no layout shift); then
+           the first view, clear of them all (the embed's, the plugins'). */
+        document.documentElement.setAttribute("data-controls", "placed");
         if (!url.view) M.fitFeatures(map, options.bounds);
         M.followFrame(map, options.bounds);
         M.addTiles(map);

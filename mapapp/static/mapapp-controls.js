@@ -144,9 +144,12 @@
     const container = map.getContainer();
     const frame = container.getBoundingClientRect();
     const boxes = [];
+    // while they are being placed (mapapp-start.js) every control is hidden, yet counts
+    const placing = document.documentElement.dataset.controls !== "placed";
     container.querySelectorAll(".leaflet-control").forEach((control) => {
       const rect = control.getBoundingClientRect();
-      if (!rect.width || !rect.height || getComputedStyle(control).visibility === "hidden") return;
+      if (!rect.width || !rect.height) return;
+      if (!placing && getComputedStyle(control).visibility === "hidden") return;
       boxes.push({ left: rect.left - frame.left, top: rect.top - frame.top,
         right: rect.right - frame.left, bottom: rect.bottom - frame.top, control });
     });

@@ -55,6 +55,11 @@
     M.keepBottomCornersApart(map);
     if (options.mode === "embed") M.setUpEmbed(map, url);
     M.setUpTouch(map);
+    /* The first view and its tiles at once (a phone's largest paint is a tile); the
+       plugins' controls, placed later, only refit it if they take its room. */
+    if (!url.view) M.fitFeatures(map, options.bounds);
+    M.addTiles(map);
+    M.watchTiles(map);
     inTurn([
       () => {
         M.buildLayers();
@@ -63,15 +68,11 @@
       },
       () => {
         for (const plugin of plugins) plugin(api, { mode: options.mode, url });
-      },
-      () => {
-        /* The controls shown where they stay, in one frame (no layout shift); then
-           the first view, clear of them all (the embed's, the plugins'). */
+        /* The controls shown where they stay, in one frame (no layout shift); the
+           first view kept clear of them all (the embed's, the plugins'). */
         document.documentElement.setAttribute("data-controls", "placed");
         if (!url.view) M.fitFeatures(map, options.bounds);
         M.followFrame(map, options.bounds);
-        M.addTiles(map);
-        M.watchTiles(map);
         M.fitPopups();
       },
       M.drawLayers,

@@ -74,12 +74,8 @@ def test_a_language_file_keeps_only_the_text_its_page_shows(real_client, real_ap
                                                       ensure_ascii=False))
 
 
-def test_data_files_are_served_in_the_bytes_compressed_at_start_up(client, app, monkeypatch):
-    """No compression while answering: the br and gzip answers are the bytes the
-    start-up made (at COMPRESS_LEVELS), cached for ever."""
-    assets = app.extensions["mapapp"].assets
-    asset = assets.by_name[data_file_name("energy", "ru")]
-    assert set(asset.encoded) == {"br", "gzip"}
+def count_compressions(monkeypatch) -> list[int]:
+    """The sizes of the bodies the fast path compresses from now on."""
     compressed: list[int] = []
     real_compress = fastpath.compress
 
@@ -88,6 +84,16 @@ def test_data_files_are_served_in_the_bytes_compressed_at_start_up(client, app, 
         return real_compress(body, encoding, levels)
 
     monkeypatch.setattr(fastpath, "compress", counting)
+    return compressed
+
+
+def test_data_files_are_served_in_the_bytes_compressed_at_start_up(client, app, monkeypatch):
+    """No compression while answering: the br and gzip answers are the bytes the
+    start-up made (at COMPRESS_LEVELS), cached for ever."""
+    assets = app.extensions["mapapp"].assets
+    asset = assets.by_name[data_file_name("energy", "ru")]
+    assert set(asset.encoded) == {"br", "gzip"}
+    compressed = count_compressions(monkeypatch)
     for encoding in ("br", "gzip", "br", "gzip"):
         response = client.get("/" + asset.path, headers={"Accept-Encoding": encoding})
         assert response.headers["Content-Encoding"] == encoding
@@ -103,14 +109,7 @@ def test_an_answer_too_large_for_the_cache_is_compressed_once(monkeypatch):
     app = create_app({"MAPAPP_DATA_DIR": str(ROOT / "geodata")})
     inner: fastpath.FastPath = app.wsgi_app  # type: ignore[assignment]
     app.wsgi_app = fastpath.FastPath(inner.app, inner.generation, max_bytes=256 * 1024)
-    compressed: list[int] = []
-    real_compress = fastpath.compress
-
-    def counting(body, encoding, levels):
-        compressed.append(len(body))
-        return real_compress(body, encoding, levels)
-
-    monkeypatch.setattr(fastpath, "compress", counting)
+    compressed = count_compressions(monkeypatch)
     client = app.test_client()
     url = "/api/collections/pipelines/items"
     first = client.get(url, headers={"Accept-Encoding": "gzip"})

@@ -15,13 +15,11 @@ are, never compressing them again per worker.
 
 from __future__ import annotations
 
-import gzip
 import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import brotli
-
+from mapapp import fastpath
 from mapapp.assets import Assets
 from mapapp.catalogue import Catalogue, Collection
 from mapapp.features import dumps
@@ -71,8 +69,8 @@ def collection_body(collection: Collection, lang: str) -> bytes:
 
 def compressed(body: bytes) -> dict[str, bytes]:
     """The body in each encoding the fast path offers, at COMPRESS_LEVELS."""
-    return {"br": brotli.compress(body, quality=COMPRESS_LEVELS["br"]),
-            "gzip": gzip.compress(body, COMPRESS_LEVELS["gzip"], mtime=0)}
+    return {encoding: fastpath.compress(body, encoding, COMPRESS_LEVELS)
+            for encoding in COMPRESS_LEVELS}
 
 
 def data_files(catalogue: Catalogue) -> dict[str, bytes]:

@@ -28,16 +28,12 @@ CANVAS_MIN_FEATURES = 50_000
 CLUSTER_UNTIL_ZOOM = 9
 
 
-def is_point(feature: dict[str, Any]) -> bool:
-    return str((feature.get("geometry") or {}).get("type", "")).endswith("Point")
-
-
 def drawing_options(catalogue: Catalogue) -> dict[str, Any]:
     """What the page's data block says about drawing (`data.drawing` in mapapp.js)."""
-    features = [f for c in catalogue.collections for f in c.features]
-    points = sum(1 for f in features if is_point(f))
+    shapes = [shape for c in catalogue.collections for shape in c.shapes]
+    points = sum(1 for shape in shapes if shape.geom_type.endswith("Point"))
     return {
         "cluster": points >= CLUSTER_MIN_POINTS,
         "clusterUntilZoom": CLUSTER_UNTIL_ZOOM,
-        "canvas": len(features) >= CANVAS_MIN_FEATURES,
+        "canvas": len(shapes) >= CANVAS_MIN_FEATURES,
     }

@@ -102,11 +102,8 @@
     }
     S.starting = false;
     M.writeUrl();
-    if (failed) {
-      S.map.getContainer().append(M.el("div", { class: "mapapp-error", role: "alert" },
-        M._("The map's data could not be loaded. Reload the page to try again.")));
-      document.documentElement.setAttribute("data-map-state", "error");
-    } else if (url.error) M.showError(url.error);
+    if (failed) M.showAlert(M._("The map's data could not be loaded. Reload the page to try again."));
+    else if (url.error) M.showError(url.error);
     else {
       performance.mark("mapapp:ready"); // navigation to ready, for measurements
       document.documentElement.setAttribute("data-map-state", "ready");

@@ -208,9 +208,12 @@
   }
 
   function showError(message) {
-    const box = el("div", { class: "mapapp-error", role: "alert" },
-      el("strong", {}, _("This map URL has a wrong value:"), " "), message);
-    S.map.getContainer().append(box);
+    showAlert(el("strong", {}, _("This map URL has a wrong value:"), " "), message);
+  }
+
+  /* A message over the map that it is not what it should be: data-map-state="error". */
+  function showAlert(...content) {
+    S.map.getContainer().append(el("div", { class: "mapapp-error", role: "alert" }, ...content));
     document.documentElement.setAttribute("data-map-state", "error");
   }
 
@@ -225,6 +228,6 @@
   }
   Object.assign(M, {
     parseView, splitIds, queryError, decodedFragment, readUrl, stateQuery, pageHref,
-    viewFragment, inDataOrder, currentState, writeUrl, showError, otherLanguageFile, MAX_ZOOM
+    viewFragment, inDataOrder, currentState, writeUrl, showError, showAlert, otherLanguageFile, MAX_ZOOM
   });
 })();

@@ -8,6 +8,11 @@ the location note and each fact) keep the page's language alone, and the English
 has none. Names and places stay in every language, since every page shows a feature's
 other names and searches them. Quotes and sources stay verbatim.
 
+From DETAILS_APART_FROM features, a collection's file carries only what the map draws,
+lists and searches; what only a feature's popup shows (POPUP_ONLY) travels in detail
+files of DETAILS_PER_FILE features each, which the page fetches when a popup opens
+(`details` in the file lists their URLs; each feature names its file by position).
+
 Files are built and compressed once, where the state is built (the gunicorn master,
 before the workers fork), at COMPRESS_LEVELS: the fast path serves these bytes as they
 are, never compressing them again per worker.
@@ -30,10 +35,25 @@ from mapapp.i18n import DEFAULT_LANGUAGE, LANGUAGES
 # at 10,000 features); gzip 9 gains under 1 % over 6 for a third more time.
 COMPRESS_LEVELS = {"br": 5, "gzip": 6}
 
+# Features from which the popups' text travels apart (README "Scale"): at 10,000 features
+# it is about 70 % of every file, which the browser would fetch and parse before drawing.
+# The same size as clustering points (mapapp/drawing.py): the real map is unchanged.
+DETAILS_APART_FROM = 500
+# Features per detail file: one popup fetches tens of KiB, not a collection's text.
+DETAILS_PER_FILE = 100
+# What only a popup shows: the scripts' list and search read the names, places, kind and
+# status, and a location note only where a feature has no places (reader.js).
+POPUP_ONLY = ("summary", "facts", "location_sources", "via", "name_sources")
+
 
 def data_file_name(collection_id: str, lang: str) -> str:
     """The asset name of a collection's file in `lang` (its URL adds the hash)."""
     return f"data/{collection_id}.{lang}.json"
+
+
+def detail_file_name(collection_id: str, lang: str, index: int) -> str:
+    """The asset name of a collection's `index`th detail file in `lang`."""
+    return f"data/{collection_id}.{lang}.details-{index}.json"
 
 
 def _in_language(translations: Any, lang: str) -> dict[str, Any] | None:
@@ -61,10 +81,61 @@ def feature_for_language(feature: dict[str, Any], lang: str) -> dict[str, Any]:
     return {**feature, "properties": props}
 
 
+def _popup_only(props: dict[str, Any]) -> tuple[str, ...]:
+    """The properties of `props` that only its popup shows."""
+    return (*POPUP_ONLY, "location_note") if props.get("places") else POPUP_ONLY
+
+
+def split_feature(feature: dict[str, Any], file_index: int
+                  ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A feature (in one language) as drawn and listed, naming its detail file, and
+    the properties only its popup shows (their translations under `translations`)."""
+    props = dict(feature["properties"])
+    apart = _popup_only(props)
+    details = {key: props.pop(key) for key in apart if key in props}
+    translations = props.pop("translations", None)
+    if translations:
+        kept, moved = {}, {}
+        for lang, fields in translations.items():
+            kept_fields = {k: v for k, v in fields.items() if k not in apart}
+            moved_fields = {k: v for k, v in fields.items() if k in apart}
+            if kept_fields:
+                kept[lang] = kept_fields
+            if moved_fields:
+                moved[lang] = moved_fields
+        if kept:
+            props["translations"] = kept
+        if moved:
+            details["translations"] = moved
+    return {**feature, "properties": props, "details": file_index}, details
+
+
 def collection_body(collection: Collection, lang: str) -> bytes:
     """A collection's data file in `lang`: a GeoJSON FeatureCollection."""
     features = [feature_for_language(feature, lang) for feature in collection.features]
     return dumps({"type": "FeatureCollection", "features": features})
+
+
+def split_collection(collection: Collection, lang: str
+                     ) -> tuple[list[dict[str, Any]], list[bytes]]:
+    """A collection's features in `lang` as drawn and listed, and its detail files: each
+    `{"features": {id: properties}}` for DETAILS_PER_FILE features in catalogue order."""
+    light: list[dict[str, Any]] = []
+    files: list[bytes] = []
+    features = collection.features
+    for start in range(0, len(features), DETAILS_PER_FILE):
+        details = {}
+        for feature in features[start:start + DETAILS_PER_FILE]:
+            drawn, details[feature["id"]] = split_feature(
+                feature_for_language(feature, lang), len(files))
+            light.append(drawn)
+        files.append(dumps({"features": details}))
+    return light, files
+
+
+def details_apart(catalogue: Catalogue) -> bool:
+    """Do the popups' texts travel in detail files (a big catalogue)?"""
+    return catalogue.feature_count >= DETAILS_APART_FROM
 
 
 def compressed(body: bytes) -> dict[str, bytes]:
@@ -73,17 +144,9 @@ def compressed(body: bytes) -> dict[str, bytes]:
             for encoding in COMPRESS_LEVELS}
 
 
-def data_files(catalogue: Catalogue) -> dict[str, bytes]:
-    """Every data file by asset name: each collection in each language."""
-    return {data_file_name(collection.id, lang): collection_body(collection, lang)
-            for collection in catalogue.collections for lang in LANGUAGES}
-
-
-def add_data_files(catalogue: Catalogue, assets: Assets, compress: bool = True) -> None:
-    """Every data file joins `assets`, with its compressed forms when `compress` (the
-    app's; the static export leaves compression to its host). brotli and zlib release
-    Python's lock, so the files are compressed on every core at once."""
-    files = data_files(catalogue)
+def _add_all(files: dict[str, bytes], assets: Assets, compress: bool) -> None:
+    """`files` join `assets`, with their compressed forms when `compress`. brotli and
+    zlib release Python's lock, so the files are compressed on every core at once."""
     if not compress:
         for name, body in files.items():
             assets.add(name, body)
@@ -92,3 +155,28 @@ def add_data_files(catalogue: Catalogue, assets: Assets, compress: bool = True) 
         for (name, body), encoded in zip(files.items(), pool.map(compressed, files.values()),
                                          strict=True):
             assets.add(name, body, encoded)
+
+
+def add_data_files(catalogue: Catalogue, assets: Assets, compress: bool = True) -> None:
+    """Every data file (each collection in each language) joins `assets`, with its
+    compressed forms when `compress` (the app's; the static export leaves compression
+    to its host); in a big catalogue, its detail files first, since it links them."""
+    if not details_apart(catalogue):
+        _add_all({data_file_name(collection.id, lang): collection_body(collection, lang)
+                  for collection in catalogue.collections for lang in LANGUAGES},
+                 assets, compress)
+        return
+    lights: dict[str, list[dict[str, Any]]] = {}
+    detail_urls: dict[str, list[str]] = {}
+    detail_files: dict[str, bytes] = {}
+    for collection in catalogue.collections:
+        for lang in LANGUAGES:
+            name = data_file_name(collection.id, lang)
+            lights[name], files = split_collection(collection, lang)
+            names = [detail_file_name(collection.id, lang, index) for index in range(len(files))]
+            detail_files.update(zip(names, files, strict=True))
+            detail_urls[name] = names
+    _add_all(detail_files, assets, compress)
+    _add_all({name: dumps({"type": "FeatureCollection", "features": light,
+                           "details": [assets.url(file) for file in detail_urls[name]]})
+              for name, light in lights.items()}, assets, compress)

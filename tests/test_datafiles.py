@@ -10,7 +10,15 @@ import sys
 from pathlib import Path
 
 from mapapp import create_app, fastpath
-from mapapp.datafiles import COMPRESS_LEVELS, data_file_name
+from mapapp.datafiles import (
+    COMPRESS_LEVELS,
+    DETAILS_APART_FROM,
+    DETAILS_PER_FILE,
+    POPUP_ONLY,
+    data_file_name,
+    feature_for_language,
+    split_collection,
+)
 from mapapp.i18n import LANGUAGES
 from tests.test_pages import parse
 
@@ -150,3 +158,65 @@ def test_a_page_is_the_same_size_whatever_the_data(tmp_path):
             assert abs(size - real[page]) < 1024, (page, real[page], size)
         assert abs(size - middle[page]) < 1024, (page, middle[page], size)
     assert max(large.values()) < 120 * 1024
+
+
+def test_every_feature_split_and_merged_again_is_the_feature_in_its_language(real_app):
+    """What a big catalogue's data file carries of a feature plus what its detail file
+    carries, merged as mapapp-core.js merges them, is the whole feature in that language;
+    the list and search keep names, places, kind, status and quotes, and a location note
+    only where there are no places."""
+    for collection in real_app.extensions["mapapp"].catalogue.collections:
+        for lang in LANGUAGES:
+            light, files = split_collection(collection, lang)
+            details = {}
+            for index, body in enumerate(files):
+                for feature_id, more in json.loads(body)["features"].items():
+                    details[feature_id] = (index, more)
+            assert len(files) == -(-len(collection.features) // DETAILS_PER_FILE)
+            for drawn, feature in zip(light, collection.features, strict=True):
+                whole = feature_for_language(feature, lang)
+                index, more = details[feature["id"]]
+                assert drawn["details"] == index
+                props = drawn["properties"]
+                assert not set(POPUP_ONLY) & set(props)
+                assert ("location_note" in props) == (not whole["properties"].get("places")
+                                                       and "location_note" in whole["properties"])
+                for key in ("name", "names", "kind", "status", "places", "citations"):
+                    assert props.get(key) == whole["properties"].get(key)
+                merged = dict(props)
+                extra = dict(more)
+                for other, texts in extra.pop("translations", {}).items():
+                    merged.setdefault("translations", {})
+                    merged["translations"][other] = {**merged["translations"].get(other, {}),
+                                                     **texts}
+                merged.update(extra)
+                assert merged == whole["properties"]
+                assert {k: v for k, v in drawn.items() if k != "properties" and k != "details"} \
+                    == {k: v for k, v in whole.items() if k != "properties"}
+
+
+def test_a_big_catalogues_popup_text_is_in_detail_files_the_data_file_links(tmp_path):
+    """From DETAILS_APART_FROM features: each data file lists its detail files (served
+    compressed like it), and its features name theirs; the real map's files have none."""
+    data_dir = synthetic_catalogue(DETAILS_APART_FROM, tmp_path / "big")
+    client = create_app({"MAPAPP_DATA_DIR": str(data_dir)}).test_client()
+    block = data_block(client, "/embed?lang=kk")
+    seen = 0
+    for described in block["collections"]:
+        served = data_file(client, described["data"])
+        for url in served["details"]:
+            assert re.fullmatch(rf"assets/data/{described['id']}\.kk\.details-\d+\.[0-9a-f]{{12}}"
+                                r"\.json", url), url
+            gzip = client.get("/" + url, headers={"Accept-Encoding": "gzip"})
+            assert gzip.headers["Content-Encoding"] == "gzip"
+        for feature in served["features"]:
+            assert "summary" not in feature["properties"]
+            detail = data_file(client, served["details"][feature["details"]])
+            assert feature["id"] in detail["features"]
+            seen += 1
+    assert seen == DETAILS_APART_FROM
+    real = create_app({"MAPAPP_DATA_DIR": str(ROOT / "geodata")}).test_client()
+    for described in data_block(real, "/embed?lang=kk")["collections"]:
+        served = data_file(real, described["data"])
+        assert "details" not in served
+        assert all("details" not in feature for feature in served["features"])

@@ -148,6 +148,8 @@ def test_a_clustered_feature_opens_from_the_url(big_server, visit):
     page = visit_big(visit, f"{big_server}/embed?feature={feature}", viewport=(375, 667))
     assert open_popup_id(page) == feature
     assert page.evaluate(f"!!window.mapapp.featureLayers.get({json.dumps(feature)})._map")
+    # its text, from its detail file, is in the popup when the map says ready
+    assert page.locator(".leaflet-popup .mapapp-summary").count() == 1
 
 
 def test_a_clustered_multipoint_opens_from_the_url_and_the_map(big_server, visit):
@@ -221,3 +223,44 @@ def test_search_in_ten_thousand_finds_a_place_by_its_russian_name(huge_server, h
     page.keyboard.press("Enter")
     wait_for(page, f"(document.querySelector('.leaflet-popup [data-popup-for]') || "
                    f"{{dataset: {{}}}}).dataset.popupFor === {json.dumps(feature['id'])}")
+
+
+OPEN_CLUSTERED = """(id) => { window.mapapp.focusFeature(id, { animate: false }); }"""
+
+
+def test_a_big_catalogues_popup_fetches_its_text_and_says_when_it_cannot(big_server, visit):
+    """The data files carry no popup text (mapapp/datafiles.py): a popup opens once its
+    detail file is in; if that fails it opens all the same, says so in the page's
+    language, and opening it again fetches the file anew."""
+    record = visit(f"{big_server}/embed?lang=kk", wait=False, viewport=(375, 667))
+    page = record.page
+    page.wait_for_selector("html[data-map-state=ready]", state="attached", timeout=180_000)
+    feature = page.evaluate(CLUSTERED)
+    has_summary = (f"'summary' in window.mapapp.featureIndex.get({json.dumps(feature)})"
+                   ".feature.properties")
+    assert page.evaluate(has_summary) is False
+    details = []
+    page.route("**/assets/data/*details-*", lambda route: (details.append(route.request.url),
+                                                           route.abort()))
+    page.evaluate(OPEN_CLUSTERED, feature)
+    wait_for(page, f"(document.querySelector('.leaflet-popup [data-popup-for]') || "
+                   f"{{dataset: {{}}}}).dataset.popupFor === {json.dumps(feature)}")
+    assert details and all(".kk.details-" in url for url in details)
+    missing = page.locator(".leaflet-popup .mapapp-details-missing")
+    assert missing.inner_text() == ("Бұл орын туралы толығырақ мәлімет жүктелмеді. "
+                                    "Қайталау үшін оны қайта ашыңыз.")
+    assert page.locator(".leaflet-popup .mapapp-citations").count() == 1  # what it had
+    assert page.evaluate(has_summary) is False
+    assert all("Failed to load resource" in error for error in record.console_errors)
+    record.console_errors.clear()
+    page.unroute("**/assets/data/*details-*")
+    page.evaluate("window.mapapp.state.map.closePopup() && null")
+    page.evaluate(OPEN_CLUSTERED, feature)
+    wait_for(page, "!!document.querySelector('.leaflet-popup .mapapp-summary')")
+    assert page.locator(".leaflet-popup .mapapp-details-missing").count() == 0
+    assert page.evaluate(has_summary) is True
+    # the whole file came in: its other features open at once, their text there
+    others = page.evaluate(f"""[...window.mapapp.featureIndex.values()].filter((entry) =>
+      entry.collection.id === window.mapapp.featureIndex.get({json.dumps(feature)}).collection.id
+      && 'summary' in entry.feature.properties).length""")
+    assert others > 1

@@ -113,17 +113,58 @@
     layer.getLayers().every(isSingle));
   const clustered = (layer) => isSingle(layer) || isMulti(layer);
   const pointsOf = (layers) => layers.flatMap((layer) => (isSingle(layer) ? [layer] : layer.getLayers()));
+  /* What the pair holds of a feature's layer: its point (the first of a multi-point),
+     or the layer itself (a line). */
+  const keyOf = (layer) => (clustered(layer) ? pointsOf([layer])[0] : layer);
+
+  /* The pair is first filled once it is on the map, in tasks of a few tens of ms: the
+     cluster group takes its points in markercluster's chunked loading (given to it off
+     the map, each point would be looked for among those before, then all be clustered
+     in one task), and the lines join in slices (mapapp.inSlices). Until then what it
+     holds waits in `waiting`, which the filters change; `drawn` settles once done. */
   const Holder = L.LayerGroup.extend({
-    initialize(cluster, rest) {
+    initialize(cluster, layers) {
       L.LayerGroup.prototype.initialize.call(this);
       this.cluster = cluster;
-      this.rest = rest;
+      this.rest = L.featureGroup();
+      this.waiting = new Set([...pointsOf(layers.filter(clustered)),
+        ...layers.filter((layer) => !clustered(layer))]);
+      this.drawn = Promise.resolve();
       L.LayerGroup.prototype.addLayer.call(this, cluster);
-      L.LayerGroup.prototype.addLayer.call(this, rest);
+      L.LayerGroup.prototype.addLayer.call(this, this.rest);
+    },
+    onAdd(map) {
+      L.LayerGroup.prototype.onAdd.call(this, map);
+      if (!this.waiting || this.loading) return;
+      const given = [...this.waiting];
+      this.loading = true;
+      const points = given.filter(isSingle);
+      const clusteredAll = new Promise((resolve) => {
+        this.cluster.options.chunkProgress = (done, total) => {
+          if (done < total) return;
+          this.cluster.options.chunkProgress = null;
+          // called before markercluster's last steps (drawing the clusters): after them
+          Promise.resolve().then(resolve);
+        };
+        this.cluster.addLayers(points);
+      });
+      const lines = M.inSlices(given.filter((layer) => !isSingle(layer)),
+        (line) => this.rest.addLayer(line));
+      this.drawn = Promise.all([clusteredAll, lines]).then(() => this.settle(given));
+    },
+    /* Once filled: what the filters changed meanwhile; then the layers hold it all. */
+    settle(given) {
+      const wanted = this.waiting;
+      const had = new Set(given);
+      this.waiting = null;
+      this.loading = false;
+      this.removeLayers(given.filter((key) => !wanted.has(key)));
+      this.addLayers([...wanted].filter((key) => !had.has(key)));
     },
     hasLayer(layer) {
+      if (this.waiting) return this.waiting.has(keyOf(layer));
       if (!clustered(layer)) return this.rest.hasLayer(layer);
-      return this.cluster.hasLayer(pointsOf([layer])[0]);
+      return this.cluster.hasLayer(keyOf(layer));
     },
     addLayer(layer) {
       return this.addLayers([layer]);
@@ -132,11 +173,19 @@
       return this.removeLayers([layer]);
     },
     addLayers(layers) {
+      if (this.waiting) {
+        layers.forEach((layer) => this.waiting.add(keyOf(layer)));
+        return this;
+      }
       this.cluster.addLayers(pointsOf(layers.filter(clustered)));
       layers.filter((layer) => !clustered(layer)).forEach((layer) => this.rest.addLayer(layer));
       return this;
     },
     removeLayers(layers) {
+      if (this.waiting) {
+        layers.forEach((layer) => this.waiting.delete(keyOf(layer)));
+        return this;
+      }
       this.cluster.removeLayers(pointsOf(layers.filter(clustered)));
       layers.filter((layer) => !clustered(layer)).forEach((layer) => this.rest.removeLayer(layer));
       return this;
@@ -176,14 +225,16 @@
       disableClusteringAtZoom: drawing.clusterUntilZoom || 9,
       maxClusterRadius: 60,
       iconCreateFunction: clusterIcon,
+      chunkedLoading: true, // in tasks of at most chunkInterval ms, each frame drawn between
+      chunkInterval: 40,
+      chunkDelay: 0,
     });
     const layers = geo.getLayers();
     const points = pointsOf(layers.filter(clustered));
     points.forEach((layer) => openWhereDrawn(layer, cluster));
     layers.filter(isMulti).forEach((multi) => openMultiWhereDrawn(multi, cluster));
-    cluster.addLayers(points);
     keyboardZoom(cluster);
-    return new Holder(cluster, L.featureGroup(layers.filter((layer) => !clustered(layer))));
+    return new Holder(cluster, layers);
   }
 
   /* An approximate point's halo where its point is clustered: drawn only while the

@@ -56,10 +56,74 @@
     files.forEach((file, position) => {
       const collection = data.collections[position];
       collection.features = file.features;
+      collection.details = file.details || null;
       for (const feature of collection.features) featureIndex.set(feature.id, { feature, collection });
     });
     performance.mark("mapapp:data"); // every file in and parsed
   });
+
+  /* In a big catalogue a feature comes without what only its popup shows (its summary,
+     facts, sources: mapapp/datafiles.py); `details` is the position of the file that
+     holds it, of the collection's `details`. withDetails(id, then) runs `then` once that
+     file is in and merged (at once when there is nothing to fetch); a file that fails
+     leaves the feature as it is, marked `detailsMissing`, and is asked for again next time. */
+  const detailFiles = new Map(); // url -> the promise of its merging
+
+  function mergeDetails(file) {
+    for (const [id, more] of Object.entries(file.features)) {
+      const entry = featureIndex.get(id);
+      if (!entry || entry.feature.details === undefined) continue;
+      const props = entry.feature.properties;
+      const { translations, ...fields } = more;
+      Object.assign(props, fields);
+      for (const [lang, texts] of Object.entries(translations || {})) {
+        props.translations = props.translations || {};
+        props.translations[lang] = { ...(props.translations[lang] || {}), ...texts };
+      }
+      delete entry.feature.details;
+      delete entry.feature.detailsMissing;
+    }
+  }
+
+  function withDetails(id, then) {
+    const entry = featureIndex.get(id);
+    if (!entry || entry.feature.details === undefined) {
+      then();
+      return;
+    }
+    const url = entry.collection.details[entry.feature.details];
+    if (!detailFiles.has(url)) {
+      detailFiles.set(url, fetch(url).then((response) => {
+        if (!response.ok) throw new Error(`${url}: ${response.status}`);
+        return response.json();
+      }).then(mergeDetails).catch(() => {
+        detailFiles.delete(url);
+        entry.feature.detailsMissing = true;
+      }));
+    }
+    detailFiles.get(url).then(then);
+  }
+
+  /* Runs `each` over `items` in tasks of about `budget` ms, so that a phone paints and
+     answers the reader between them (the first in the caller's task); settles when done. */
+  function inSlices(items, each, budget = 40) {
+    return new Promise((resolve) => {
+      let next = 0;
+      const slice = () => {
+        const begun = performance.now();
+        while (next < items.length) {
+          each(items[next]);
+          next += 1;
+          if (performance.now() - begun > budget) {
+            setTimeout(slice, 0);
+            return;
+          }
+        }
+        resolve();
+      };
+      slice();
+    });
+  }
 
   /* ---- words: the interface's messages and the data's vocabulary ---- */
 
@@ -239,7 +303,7 @@
   };
 
   window.mapapp = {
-    state, data, dataLoaded, i18n, LANG, DATA_LANG, collections, groups, geoLayers, featureLayers,
+    state, data, dataLoaded, withDetails, inSlices, i18n, LANG, DATA_LANG, collections, groups, geoLayers, featureLayers,
     featureIndex, groupIds, controls, plugins,
     _, term, featureName, featureNameLang, statusId, el, isWebUrl, link, reducedMotion, roomy,
     inLanguage, translatedText, placeName, dateText, articleLinks, mainSource, svg,

@@ -81,6 +81,24 @@
     layer.on("add", apply);
   }
 
+  /* A big catalogue's feature opens its popup once what only the popup shows is in
+     (mapapp.withDetails): asked to open, it fetches that, then opens as it was asked
+     (by whom, and whether the map may move, as the state said then). */
+  function openWithDetails(drawn, feature) {
+    const open = drawn.openPopup;
+    drawn.openPopup = function (...args) {
+      if (feature.details === undefined) return open.apply(this, args);
+      const asked = { pendingOpener: S.pendingOpener, quiet: S.quiet, keepView: S.keepView };
+      M.withDetails(feature.id, () => {
+        const now = { pendingOpener: S.pendingOpener, quiet: S.quiet, keepView: S.keepView };
+        Object.assign(S, asked);
+        open.apply(this, args);
+        Object.assign(S, now);
+      });
+      return this;
+    };
+  }
+
   /* ---- layers ---- */
 
   /* folium's script names the group that shows each collection; the features are
@@ -93,12 +111,14 @@
 
   /* One L.geoJSON per collection, its popups bound and its elements tagged (held by
      a cluster group in a big catalogue, mapapp-cluster.js): made, not yet drawn
-     (drawLayers). */
+     (drawLayers), in tasks of a few tens of ms (mapapp.inSlices). Settles when built. */
   function buildLayers() {
+    const built = [];
+    const work = [];
     for (const id of groups.keys()) {
       const collection = collections.get(id);
       const halos = M.clustering() ? L.layerGroup() : null;
-      const layer = L.geoJSON(collection.features, {
+      const layer = L.geoJSON(null, {
         renderer: M.renderer(),
         /* L.geoJSON styles every layer it makes, points too: points keep their own. */
         style: (feature) => (/Point$/.test(feature.geometry.type) ? {} : lineStyle(collection, feature)),
@@ -110,18 +130,27 @@
           tag(drawn, feature, collection.id);
         },
       });
-      geoLayers.set(collection.id, M.holder(layer)); // the layer itself, or its cluster group
-      if (halos) haloLayers.set(collection.id, halos);
+      built.push({ collection, layer, halos });
+      for (const feature of collection.features) work.push([layer, feature]);
     }
+    return M.inSlices(work, ([layer, feature]) => layer.addData(feature))
+      .then(() => M.inSlices(built, ({ collection, layer, halos }) => {
+        geoLayers.set(collection.id, M.holder(layer)); // the layer itself, or its cluster group
+        if (halos) haloLayers.set(collection.id, halos);
+        if (collection.details) { // around the cluster group's own ways of opening
+          for (const feature of collection.features) openWithDetails(featureLayers.get(feature.id), feature);
+        }
+      }));
   }
 
   /* Puts the features into their layers, drawing the shown ones: once, at the first
-     view (mapapp-start.js), not at folium's opening view and again after the fit. */
+     view (mapapp-start.js), not at folium's opening view and again after the fit.
+     Settles once they are drawn (a cluster group takes its points in slices). */
   function drawLayers() {
-    for (const [id, layer] of geoLayers) {
+    return M.inSlices([...geoLayers], ([id, layer]) => {
       if (haloLayers.has(id)) groups.get(id).addLayer(haloLayers.get(id));
       groups.get(id).addLayer(layer);
-    }
+    }).then(() => Promise.all([...geoLayers.values()].map((layer) => layer.drawn)));
   }
 
   /* Is the feature on the map now (its layer shown, the filters passed)? */

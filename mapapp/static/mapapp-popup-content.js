@@ -183,6 +183,8 @@
     el("section", { class: "mapapp-citations", "aria-label": _("In the article") },
       ...(props.citations || []).map(citation)),
     summary ? el("p", { class: "mapapp-summary", lang: summary.lang }, summary.text) : null,
+    feature.detailsMissing ? el("p", { class: "mapapp-details-missing" },
+      _("More about this place could not be loaded. Open it again to retry.")) : null,
     otherNames(feature),
     moreAbout(feature, props));
   }

@@ -154,6 +154,7 @@
     }
     const bounds = M.boundsOf(ids);
     foldPanels(); // on a small map, the panel the place was chosen in
+    M.withDetails(id, () => {}); // a big catalogue's popup text, fetched while the map moves
     const open = () => {
       const drawn = featureLayers.get(id);
       if (drawn.isPopupOpen()) { // already open: take focus, keep the way back

@@ -61,11 +61,10 @@
     M.addTiles(map);
     M.watchTiles(map);
     inTurn([
-      () => {
-        M.buildLayers();
+      () => M.buildLayers().then(() => {
         M.applyFilters();
         performance.mark("mapapp:drawn"); // the features' layers built (drawn at the first view)
-      },
+      }),
       () => {
         for (const plugin of plugins) plugin(api, { mode: options.mode, url });
         /* The controls shown where they stay, in one frame (no layout shift); the
@@ -76,17 +75,17 @@
         M.fitPopups();
       },
       M.drawLayers,
-      () => finish(url, failed),
+      () => M.withDetails(url.feature, () => finish(url, failed)),
     ]);
   }
 
-  /* Runs `steps` one task each: a phone's browser can paint and answer the reader
-     between them, instead of being held for the whole start. */
+  /* Runs `steps` one task each (a step that returns a promise, once it settles): a
+     phone's browser can paint and answer the reader between them, instead of being
+     held for the whole start. */
   function inTurn(steps) {
     if (!steps.length) return;
     setTimeout(() => {
-      steps[0]();
-      inTurn(steps.slice(1));
+      Promise.resolve(steps[0]()).then(() => inTurn(steps.slice(1)));
     }, 0);
   }
 

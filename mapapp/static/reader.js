@@ -483,7 +483,8 @@
             byKey.set(key, sentence);
             sentences.push(sentence);
           }
-          if (!sentence.features.includes(feature.id)) sentence.features.push(feature.id);
+          // a feature's citations come together: a second of the same sentence follows its first
+          if (sentence.features[sentence.features.length - 1] !== feature.id) sentence.features.push(feature.id);
         }
       }
     }

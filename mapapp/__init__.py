@@ -13,6 +13,7 @@ from mapapp import api, web
 from mapapp.assets import load_static_assets
 from mapapp.catalogue import load_catalogue
 from mapapp.downloads import Downloads
+from mapapp.drawing import vector_tiles_from
 from mapapp.errors import AppError, error_body
 from mapapp.fastpath import READY_HEADER, USES_HOST, FastPath
 from mapapp.i18n import LANGUAGES, negotiate, translate
@@ -68,7 +69,8 @@ def build_state(app: Flask, tiles: Tiles, previous: AppState | None = None) -> A
     page_context = page_globals(catalogue)
     app.jinja_env.globals.update(page_context)
     assets = load_static_assets()
-    pages = build_pages(catalogue, tiles, app.jinja_env, assets)
+    pages = build_pages(catalogue, tiles, app.jinja_env, assets,
+                        vector_from=vector_tiles_from(app.config["MAPAPP_VECTOR_TILES_FROM"]))
     if previous is not None:
         assets.keep(previous.assets)
     return AppState(

@@ -28,8 +28,30 @@ CANVAS_MIN_FEATURES = 50_000
 CLUSTER_UNTIL_ZOOM = 9
 
 
-def drawing_options(catalogue: Catalogue) -> dict[str, Any]:
-    """What the page's data block says about drawing (`data.drawing` in mapapp.js)."""
+def vector_tiles_from(setting: str | int) -> int:
+    """MAPAPP_VECTOR_TILES_FROM as a count of features (0: never)."""
+    try:
+        value = int(setting)
+    except (TypeError, ValueError):
+        value = -1
+    if value < 0:
+        raise ValueError(f"MAPAPP_VECTOR_TILES_FROM must be a whole number of features "
+                         f"(0 for never); got {setting!r}")
+    return value
+
+
+def uses_vector_tiles(catalogue: Catalogue, vector_from: int) -> bool:
+    """Is the catalogue drawn from vector tiles (mapapp/vectortiles.py)?"""
+    return vector_from > 0 and catalogue.feature_count >= vector_from
+
+
+def drawing_options(catalogue: Catalogue, vector: bool = False) -> dict[str, Any]:
+    """What the page's data block says about drawing (`data.drawing` in mapapp.js).
+    From vector tiles, the page holds only the features it fetched one by one (the one
+    a popup shows): nothing to cluster, nothing to put on a canvas of its own."""
+    if vector:
+        return {"cluster": False, "clusterUntilZoom": CLUSTER_UNTIL_ZOOM, "canvas": False,
+                "vector": True}
     shapes = [shape for c in catalogue.collections for shape in c.shapes]
     points = sum(1 for shape in shapes if shape.geom_type.endswith("Point"))
     return {

@@ -28,6 +28,7 @@ from mapapp.assets import load_static_assets
 from mapapp.cards import page_card
 from mapapp.catalogue import Catalogue, load_catalogue
 from mapapp.downloads import FORMATS, catalogue_download, collection_download
+from mapapp.drawing import uses_vector_tiles, vector_tiles_from
 from mapapp.features import dumps
 from mapapp.i18n import LANGUAGES
 from mapapp.mapbuild import Tiles
@@ -65,7 +66,7 @@ def export_site(target: Path, settings: dict | None = None,
     staging = Path(tempfile.mkdtemp(prefix=".export-", dir=target.parent))
     staging.chmod(0o777 & ~_umask())  # mkdtemp's 0700 would hide the site from a web server
     try:
-        _write_site(staging, catalogue, tiles, base)
+        _write_site(staging, catalogue, tiles, base, values)
         if target.exists():
             target.rmdir()
         staging.rename(target)
@@ -96,9 +97,12 @@ def picture_file(lang: str) -> str:
     return "image.png" if lang == LANGUAGES[0] else f"image.{lang}.png"
 
 
-def _write_site(root: Path, catalogue: Catalogue, tiles: Tiles, base: str | None) -> None:
+def _write_site(root: Path, catalogue: Catalogue, tiles: Tiles, base: str | None,
+                values: dict) -> None:
     assets = load_static_assets()
-    pages = build_pages(catalogue, tiles, template_environment(catalogue), assets, STATIC_LINKS)
+    vector_from = vector_tiles_from(values["MAPAPP_VECTOR_TILES_FROM"])
+    pages = build_pages(catalogue, tiles, template_environment(catalogue), assets, STATIC_LINKS,
+                        vector_from=vector_from)
     renderer = Renderer(catalogue)
     titles = iframe_titles(catalogue)
     for lang in LANGUAGES:
@@ -131,3 +135,17 @@ def _write_site(root: Path, catalogue: Catalogue, tiles: Tiles, base: str | None
                 collection_download(collection, name).body)
     whole = catalogue_download(catalogue)
     (data / whole.filename).write_bytes(whole.body)
+    if uses_vector_tiles(catalogue, vector_from):
+        write_items(data / "items", catalogue)
+
+
+def write_items(folder: Path, catalogue: Catalogue) -> None:
+    """Each feature as its own file, `items/<collection>/<id>.json`: what a page
+    drawing from vector tiles reads for a popup where no API answers (the archive,
+    `assets/features.<hash>.pmtiles`, is among the assets; its host must answer HTTP
+    Range requests, as CDNs and most static servers do)."""
+    for collection in catalogue.collections:
+        own = folder / collection.id
+        own.mkdir(parents=True)
+        for feature in collection.features:
+            (own / f"{feature['id']}.json").write_bytes(dumps(feature))

@@ -16,11 +16,11 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from mapapp.article import data_as_of, localised_article
-from mapapp.assets import Assets
+from mapapp.assets import Asset, Assets
 from mapapp.catalogue import Catalogue
 from mapapp.datafiles import add_data_files, data_file_name
 from mapapp.downloads import CATALOGUE_FILENAME, FORMATS
-from mapapp.drawing import drawing_options
+from mapapp.drawing import drawing_options, uses_vector_tiles
 from mapapp.embedcode import SITE_TITLE, iframe_title
 from mapapp.i18n import (
     DEFAULT_LANGUAGE,
@@ -114,6 +114,14 @@ class PageLinks:
         return f"api/collections/{collection_id}/items" + (f"?f={f}" if f else "")
 
     @property
+    def item_template(self) -> str:
+        """Where the page reads one whole feature ({collection}, {id} filled in): the
+        API item, or the export's file of it (mapapp/export.py)."""
+        if self.static:
+            return "data/items/{collection}/{id}.json"
+        return "api/collections/{collection}/items/{id}"
+
+    @property
     def catalogue_download(self) -> DownloadLink:
         href = f"data/{CATALOGUE_FILENAME}" if self.static else "api/download.gpkg"
         return DownloadLink("GeoPackage", href, CATALOGUE_FILENAME, FORMATS["gpkg"].media_type)
@@ -156,7 +164,7 @@ class Page:
                 + picture.encode() + self.tail)
 
 
-def page_data(catalogue: Catalogue) -> dict[str, Any]:
+def page_data(catalogue: Catalogue, vector: bool = False) -> dict[str, Any]:
     """What mapapp.js starts from: every collection without its features (their
     count, whether all are points, and in each language's page the URL of its data
     file, mapapp/datafiles.py), the sources, and the ids of groups and statuses that
@@ -176,7 +184,7 @@ def page_data(catalogue: Catalogue) -> dict[str, Any]:
         "sources": catalogue.sources,
         "groups": [{"id": groups[name], "name": name} for name in catalogue.groups],
         "statuses": [{"id": status_id(status), "name": status} for status in STATUSES],
-        "drawing": drawing_options(catalogue),
+        "drawing": drawing_options(catalogue, vector),
     }
 
 
@@ -267,18 +275,38 @@ def error_environments(catalogue: Catalogue, jinja: Environment) -> dict[str, En
 
 
 def with_data_files(data: dict[str, Any], assets: Assets, lang: str) -> dict[str, Any]:
-    """The data block's collections, each with the URL of its data file in `lang`."""
+    """The data block's collections, each with the URL of its data file in `lang`
+    (none when the map draws from vector tiles)."""
+    if "vector" in data:
+        return data
     return {**data, "collections": [
         {**c, "data": assets.url(data_file_name(c["id"], lang))} for c in data["collections"]]}
 
 
+def add_vector_tiles(catalogue: Catalogue, assets: Assets) -> Asset:
+    """The catalogue's vector-tile archive joins `assets`, with its vendored client
+    scripts already there; served as it is (its tiles are compressed inside)."""
+    from mapapp.vectortiles import ARCHIVE_NAME, build_archive
+
+    return assets.add(ARCHIVE_NAME, build_archive(catalogue))
+
+
 def build_pages(catalogue: Catalogue, tiles: Tiles, jinja: Environment,
-                assets: Assets, links: PageLinks = APP_LINKS) -> dict[str, Page]:
+                assets: Assets, links: PageLinks = APP_LINKS,
+                vector_from: int = 0) -> dict[str, Page]:
     """Render every page variant in every language, keyed by `page_key`; the
     generated map scripts (one per variant) and the data files (compressed for the
-    app, as they are for the static export) join `assets`."""
-    add_data_files(catalogue, assets, compress=not links.static)
-    data = page_data(catalogue)
+    app, as they are for the static export) join `assets`. From `vector_from`
+    features (0: never) the features go into one vector-tile archive instead of data
+    files (mapapp/vectortiles.py)."""
+    vector = uses_vector_tiles(catalogue, vector_from)
+    if vector:
+        archive = add_vector_tiles(catalogue, assets)
+    else:
+        add_data_files(catalogue, assets, compress=not links.static)
+    data = page_data(catalogue, vector)
+    if vector:
+        data["vector"] = {"archive": archive.path, "items": links.item_template}
     if "basemap.json" in assets.by_name:
         data["basemap"] = assets.url("basemap.json")
     env = i18n_environment(jinja)
@@ -287,7 +315,7 @@ def build_pages(catalogue: Catalogue, tiles: Tiles, jinja: Environment,
     for lang in LANGUAGES:
         lang_data = with_data_files(data, assets, lang)
         blocks[lang] = (script_safe_json({**lang_data, **language_data(catalogue, lang, links)}),
-                        [c["data"] for c in lang_data["collections"]])
+                        [c["data"] for c in lang_data["collections"] if "data" in c])
     pages: dict[str, Page] = {}
     for variant, options in PAGE_VARIANTS.items():
         fmap = build_map(catalogue, tiles, mode=options["mode"])

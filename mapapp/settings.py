@@ -45,6 +45,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAPAPP_FRAME_ANCESTORS", "",
             "Origins allowed to frame /embed, separated by spaces or commas "
             "(e.g. https://news.example.org); empty means any site."),
+    Setting("MAPAPP_VECTOR_TILES_FROM", "50000",
+            "Features from which the map draws from vector tiles (one PMTiles archive) "
+            "instead of loading every feature into the page; 0 means never."),
 )
 
 

@@ -15,9 +15,11 @@ from urllib.parse import quote, urlencode
 
 from flask import Blueprint, Response, jsonify, redirect, request
 from markupsafe import escape as text_escape
+from werkzeug.exceptions import RequestedRangeNotSatisfiable
 
 from mapapp.alternates import alternate_links
 from mapapp.api import base_url, dumps, reject_query_parameters
+from mapapp.assets import Asset
 from mapapp.cards import page_card
 from mapapp.embedcode import (
     SITE_TITLE,
@@ -26,8 +28,8 @@ from mapapp.embedcode import (
     picture_query,
     state_query,
 )
-from mapapp.errors import N_, NotFound
-from mapapp.fastpath import IMMUTABLE, REVALIDATE, ready
+from mapapp.errors import N_, NotFound, error_body
+from mapapp.fastpath import IMMUTABLE, REVALIDATE, body_digest, ready
 from mapapp.i18n import LANGUAGES, negotiate, translate
 from mapapp.pages import page_key, picture_element
 from mapapp.state import current_state
@@ -213,7 +215,34 @@ def asset(name: str) -> Response:
     found = current_state().assets.by_path.get(f"assets/{name}")
     if found is None:
         raise NotFound(f"no asset {name!r}")
+    if found.name.endswith(RANGED_SUFFIX):
+        return ranged(found)
     return ready(Response(found.body, content_type=found.content_type), IMMUTABLE)
+
+
+RANGED_SUFFIX = ".pmtiles"
+
+
+def ranged(found: Asset) -> Response:
+    """The vector-tile archive, read by the map in HTTP Range requests (mapapp/vectortiles.py):
+    werkzeug answers a range 206 with Content-Range, an unsatisfiable one 416, several
+    ranges at once with the whole body (200), If-Range and If-None-Match by the ETag.
+    Not ready bytes: the fast path keeps whole 200 answers only, so every request comes
+    here (a range is a slice of bytes held already). Never compressed: its tiles are
+    gzip inside, and a range is of the bytes as stored."""
+    response = Response(found.body, content_type=found.content_type)
+    response.headers["Cache-Control"] = IMMUTABLE
+    response.set_etag(body_digest(found.body))
+    try:
+        return response.make_conditional(request, accept_ranges=True,
+                                         complete_length=len(found.body))
+    except RequestedRangeNotSatisfiable:
+        refused = Response(error_body(416, "the range is outside the file, or names several "
+                                      "ranges; ask for one range within it"),
+                           status=416, mimetype="application/json")
+        refused.headers["Content-Range"] = f"bytes */{len(found.body)}"
+        refused.headers["Accept-Ranges"] = "bytes"
+        return refused
 
 
 @bp.get("/healthz")

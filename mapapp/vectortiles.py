@@ -1,0 +1,300 @@
+"""The catalogue as vector tiles: one PMTiles archive, one MVT layer per collection.
+
+Past what a browser can hold (mapapp/drawing.py VECTOR_TILES_FROM), the page does not
+load the features: it reads the tiles in view from this archive with HTTP range
+requests (the `pmtiles` client), so the same file works behind the app and behind a
+plain static host. Tiles carry only what drawing and picking need: the feature's id,
+precision, error_km and the collection's `style.color_by` property; a click reads the
+whole feature from the API item or the export's per-feature file.
+
+Zooms 0 to MAX_ZOOM. At MAX_ZOOM every feature is in every tile it touches, points
+unsimplified (to the tile grid: a few metres at MAX_ZOOM, drawn over-zoomed beyond it);
+below it, lines are simplified to a pixel and the densest features dropped (one point
+per cell of DROP_CELL units, one line per pair of end cells), as tippecanoe does, so
+that a tile stays small however many features share it. Tiles are gzip-compressed
+(the archive's tile compression), so the archive is served as it is, never encoded.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import math
+import os
+from collections import defaultdict
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from multiprocessing import get_context
+from typing import Any
+
+import mapbox_vector_tile
+import numpy
+import shapely
+from pmtiles.tile import Compression, TileType, zxy_to_tileid
+from pmtiles.writer import Writer
+from shapely.geometry.base import BaseGeometry
+
+from mapapp.catalogue import Catalogue
+
+ARCHIVE_NAME = "features.pmtiles"
+EXTENT = 4096  # MVT units across a tile below MAX_ZOOM
+# ...and at MAX_ZOOM, where points are placed exactly: a unit is 2.4 m at the equator
+# at zoom 7 (MVT allows any extent; the clients scale by each layer's own).
+MAX_ZOOM_EXTENT = 1 << 17
+# Measured (README "Scale", "Vector tiles"): each zoom level roughly doubles the build
+# time of the lines; at 10 a point is placed to about 10 m at 45° N, below a marker's
+# size until zoom 14, and the page draws over-zoomed past it.
+MAX_ZOOM = 7
+# Below MAX_ZOOM, points closer than this many tile units (8 px at the page's 512-px
+# display of a data tile) keep only the first of them.
+DROP_CELL = 64
+# Lines are simplified to about one display pixel below MAX_ZOOM.
+SIMPLIFY_UNITS = 8
+# Tile units a line runs on past a tile's edge, so that its stroke is not cut there.
+LINE_MARGIN = 64
+# Tiles encoded in worker processes from this many features (fork start-up costs more
+# than it saves on small catalogues).
+POOL_FROM_FEATURES = 20_000
+
+
+@dataclass(frozen=True)
+class TileFeature:
+    """One feature as the tiles carry it: mercator geometry in [0, 1]² and its few
+    properties."""
+
+    layer: str
+    geometry: BaseGeometry
+    properties: dict[str, Any]
+    is_point: bool
+
+
+def mercator(lon: float, lat: float) -> tuple[float, float]:
+    """Web mercator in the unit square (x east, y south), the tile grid's space."""
+    lat = max(-85.0511, min(85.0511, lat))
+    y = math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+    return (lon + 180.0) / 360.0, 0.5 - y / (2 * math.pi)
+
+
+def tile_properties(feature: dict[str, Any], color_by: str | None) -> dict[str, Any]:
+    """What drawing and picking read from a tile feature; nothing else travels."""
+    props = feature["properties"]
+    kept: dict[str, Any] = {"id": feature["id"], "precision": props.get("precision", "exact")}
+    if props.get("error_km") is not None:
+        kept["error_km"] = float(props["error_km"])
+    if color_by and isinstance(props.get(color_by), str | int | float | bool):
+        kept[color_by] = props[color_by]
+    return kept
+
+
+def tile_features(catalogue: Catalogue) -> list[TileFeature]:
+    """Every feature of the catalogue, projected once."""
+    found = []
+    for collection in catalogue.collections:
+        color_by = (collection.style.get("color_by") or {}).get("property")
+        for feature, shape in zip(collection.features, collection.shapes, strict=True):
+            projected = shapely.transform(shape, _project_array)
+            found.append(TileFeature(collection.id, projected, tile_properties(feature, color_by),
+                                     shape.geom_type.endswith("Point")))
+    return found
+
+
+def _project_array(coords: Any) -> Any:
+    lon, lat = coords[:, 0], numpy.clip(coords[:, 1], -85.0511, 85.0511)
+    x = (lon + 180.0) / 360.0
+    y = 0.5 - numpy.log(numpy.tan(numpy.pi / 4 + numpy.radians(lat) / 2)) / (2 * numpy.pi)
+    return numpy.column_stack([x, y])
+
+
+def _points(geometry: BaseGeometry) -> Iterator[tuple[float, float]]:
+    if geometry.geom_type == "Point":
+        yield geometry.x, geometry.y
+    else:
+        for part in geometry.geoms:
+            yield part.x, part.y
+
+
+def zoom_tiles(features: list[TileFeature], z: int, max_zoom: int, part: int = 0, parts: int = 1
+               ) -> dict[tuple[int, int], list[tuple[str, Any, dict[str, Any]]]]:
+    """The features of each tile at zoom `z`, in tile units (y down): (layer, geometry
+    in tile units, properties), dense ones dropped below `max_zoom`. With `parts`, only
+    the tiles whose column is `part` modulo `parts` (the rest are another process's):
+    what is dropped is decided per tile or per line, the same in every part."""
+    scale = 1 << z
+    tiles: dict[tuple[int, int], list[tuple[str, Any, dict[str, Any]]]] = defaultdict(list)
+    thin = z < max_zoom
+    extent = EXTENT if thin else MAX_ZOOM_EXTENT
+    taken_cells: set[tuple[int, int, int, int]] = set()
+    lines: list[TileFeature] = []
+    for feature in features:
+        if feature.is_point:
+            placed = []
+            for x, y in _points(feature.geometry):
+                gx, gy = x * scale, y * scale
+                tx, ty = min(int(gx), scale - 1), min(int(gy), scale - 1)
+                ux, uy = round((gx - tx) * extent), round((gy - ty) * extent)
+                if tx % parts != part:
+                    continue
+                if thin:
+                    cell = (tx, ty, ux // DROP_CELL, uy // DROP_CELL)
+                    if cell in taken_cells:
+                        continue
+                    taken_cells.add(cell)
+                placed.append(((tx, ty), (ux, uy)))
+            by_tile: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
+            for tile, point in placed:
+                by_tile[tile].append(point)
+            for tile, points in by_tile.items():
+                geometry = ({"type": "Point", "coordinates": points[0]} if len(points) == 1
+                            else {"type": "MultiPoint", "coordinates": points})
+                tiles[tile].append((feature.layer, geometry, feature.properties))
+            continue
+        lines.append(feature)
+    _add_lines(tiles, lines, z, thin, extent, part, parts)
+    return tiles
+
+
+def _add_lines(tiles: dict[tuple[int, int], list[tuple[str, Any, dict[str, Any]]]],
+               lines: list[TileFeature], z: int, thin: bool, extent: int,
+               part: int = 0, parts: int = 1) -> None:
+    """Each line clipped to every tile it crosses (with a margin, so strokes are not
+    cut at the edge), in tile units; simplified, and the densest dropped, when `thin`.
+    Done on arrays (shapely's vectorised operations): a long route crosses hundreds of
+    tiles at the highest zoom."""
+    if not lines:
+        return
+    scale = 1 << z
+    geometries = numpy.array([line.geometry for line in lines], dtype=object)
+    keep = numpy.arange(len(lines))
+    if thin:
+        geometries = shapely.simplify(geometries, SIMPLIFY_UNITS / (EXTENT * scale),
+                                      preserve_topology=False)
+        coords, index = shapely.get_coordinates(geometries, return_index=True)
+        first = numpy.searchsorted(index, numpy.arange(len(lines)))
+        last = numpy.searchsorted(index, numpy.arange(len(lines)), side="right") - 1
+        ends = numpy.hstack([coords[first], coords[last]])
+        cells = numpy.floor(ends * scale * EXTENT / DROP_CELL)
+        _, keep = numpy.unique(cells, axis=0, return_index=True)
+        keep.sort()
+    margin = LINE_MARGIN / EXTENT
+    which_a, tx_a, ty_a = _crossed_tiles(geometries[keep], scale, margin)
+    mine = tx_a % parts == part
+    which_a, tx_a, ty_a = keep[which_a[mine]], tx_a[mine], ty_a[mine]
+    # GEOS's rectangle clipping, one call a pair: tens of times faster than a general
+    # intersection with a box; a line touching the box's edge may leave points, dropped
+    clipped = numpy.array([
+        _lines_of(shapely.clip_by_rect(geometries[w], (x - margin) / scale, (y - margin) / scale,
+                                       (x + 1 + margin) / scale, (y + 1 + margin) / scale))
+        for w, x, y in zip(which_a.tolist(), tx_a.tolist(), ty_a.tolist(), strict=True)],
+        dtype=object)
+    present = ~shapely.is_empty(clipped)
+    clipped, which_a, tx_a, ty_a = clipped[present], which_a[present], tx_a[present], ty_a[present]
+    coords, index = shapely.get_coordinates(clipped, return_index=True)
+    offsets = numpy.column_stack([tx_a, ty_a])[index]
+    units = numpy.round((coords * scale - offsets) * extent)
+    local = shapely.set_coordinates(clipped.copy(), units)
+    for geometry, position, x, y in zip(local, which_a.tolist(), tx_a.tolist(), ty_a.tolist(),
+                                        strict=True):
+        line = lines[position]
+        tiles[(x, y)].append((line.layer, geometry, line.properties))
+
+
+def _crossed_tiles(geometries: Any, scale: int, margin: float) -> tuple[Any, Any, Any]:
+    """(line position, tile x, tile y) for every tile a segment's box (with `margin`,
+    in tiles) touches: a long line's own box would name thousands of empty tiles."""
+    coords, index = shapely.get_coordinates(geometries, return_index=True)
+    coords = coords * scale
+    same = index[1:] == index[:-1]  # consecutive vertices of one line make a segment
+    start, end, owner = coords[:-1][same], coords[1:][same], index[:-1][same]
+    low = numpy.clip(numpy.floor(numpy.minimum(start, end) - margin), 0, scale - 1)
+    high = numpy.clip(numpy.floor(numpy.maximum(start, end) + margin), 0, scale - 1)
+    low, high = low.astype(numpy.int64), high.astype(numpy.int64)
+    width = high[:, 0] - low[:, 0] + 1
+    counts = width * (high[:, 1] - low[:, 1] + 1)
+    segment = numpy.repeat(numpy.arange(len(counts)), counts)
+    step = numpy.arange(counts.sum()) - numpy.repeat(numpy.cumsum(counts) - counts, counts)
+    tx = low[segment, 0] + step % width[segment]
+    ty = low[segment, 1] + step // width[segment]
+    triples = numpy.unique(numpy.column_stack([owner[segment], tx, ty]), axis=0)
+    return triples[:, 0], triples[:, 1], triples[:, 2]
+
+
+def _lines_of(geometry: BaseGeometry) -> BaseGeometry:
+    """The line parts of a clipped line (an intersection may add points)."""
+    if geometry.geom_type in ("LineString", "MultiLineString"):
+        return geometry
+    parts = [part for part in shapely.get_parts(geometry) if part.geom_type == "LineString"]
+    return shapely.multilinestrings(parts) if parts else shapely.LineString()
+
+
+def encode_tile(entries: list[tuple[str, Any, dict[str, Any]]], extent: int = EXTENT) -> bytes:
+    """One tile's MVT bytes, gzip-compressed, its layers in catalogue order."""
+    layers: dict[str, list[dict[str, Any]]] = {}
+    for layer, geometry, properties in entries:
+        layers.setdefault(layer, []).append({"geometry": geometry, "properties": properties})
+    encoded = mapbox_vector_tile.encode(
+        [{"name": name, "features": features} for name, features in layers.items()],
+        default_options={"extents": extent, "y_coord_down": True, "check_winding_order": False})
+    return gzip.compress(encoded, compresslevel=6, mtime=0)
+
+
+# The features the pool's processes read, set before they fork (not pickled per job).
+_SHARED: list[TileFeature] = []
+
+
+def _encode_part(job: tuple[int, int, int, int]) -> list[tuple[int, bytes]]:
+    z, max_zoom, part, parts = job
+    extent = EXTENT if z < max_zoom else MAX_ZOOM_EXTENT
+    return [(zxy_to_tileid(z, x, y), encode_tile(entries, extent))
+            for (x, y), entries in zoom_tiles(_SHARED, z, max_zoom, part, parts).items()]
+
+
+def encoded_tiles(features: list[TileFeature], max_zoom: int) -> list[tuple[int, bytes]]:
+    """Every tile as (tile id, bytes). A big catalogue's tiles are encoded on every core
+    (processes forked with the features; mapbox-vector-tile is pure Python, so threads
+    would not help), each zoom from 4 split by tile columns so the parts even out."""
+    global _SHARED
+    cores = os.cpu_count() or 1
+    _SHARED = features
+    try:
+        if len(features) < POOL_FROM_FEATURES or cores < 2:
+            return [t for z in range(max_zoom + 1) for t in _encode_part((z, max_zoom, 0, 1))]
+        jobs = [(z, max_zoom, part, cores if z >= 4 else 1)
+                for z in range(max_zoom, -1, -1) for part in range(cores if z >= 4 else 1)]
+        with ProcessPoolExecutor(max_workers=cores, mp_context=get_context("fork")) as pool:
+            return [t for result in pool.map(_encode_part, jobs) for t in result]
+    finally:
+        _SHARED = []
+
+
+def build_archive(catalogue: Catalogue, max_zoom: int = MAX_ZOOM) -> bytes:
+    """The catalogue's PMTiles v3 archive (MVT tiles, gzip), tiles in id order."""
+    features = tile_features(catalogue)
+    tiles = sorted(encoded_tiles(features, max_zoom))
+    out = io.BytesIO()
+    writer = Writer(out)
+    for tile_id, data in tiles:
+        writer.write_tile(tile_id, data)
+    lons = [c for f in catalogue.collections for s in f.shapes for c in (s.bounds[0], s.bounds[2])]
+    lats = [c for f in catalogue.collections for s in f.shapes for c in (s.bounds[1], s.bounds[3])]
+    west, east = (min(lons), max(lons)) if lons else (-180.0, 180.0)
+    south, north = (min(lats), max(lats)) if lats else (-85.0, 85.0)
+    header = {
+        "tile_type": TileType.MVT,
+        "tile_compression": Compression.GZIP,
+        "min_zoom": 0,
+        "max_zoom": max_zoom,
+        "min_lon_e7": int(west * 1e7), "min_lat_e7": int(south * 1e7),
+        "max_lon_e7": int(east * 1e7), "max_lat_e7": int(north * 1e7),
+        "center_zoom": 4,
+        "center_lon_e7": int((west + east) / 2 * 1e7),
+        "center_lat_e7": int((south + north) / 2 * 1e7),
+    }
+    metadata = {
+        "name": "mapapp features",
+        "version": catalogue.version,
+        "vector_layers": [{"id": c.id, "fields": {}, "minzoom": 0, "maxzoom": max_zoom}
+                          for c in catalogue.collections],
+    }
+    writer.finalize(header, metadata)
+    return out.getvalue()

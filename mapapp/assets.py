@@ -124,6 +124,10 @@ def load_static_assets() -> Assets:
     cluster_dir = Path(xstatic.pkg.leaflet_markercluster.BASE_DIR)
     assets.add("leaflet.markercluster.js", (cluster_dir / "leaflet.markercluster.js").read_bytes())
     assets.add(MAP_BUNDLE, map_bundle())
+    # pmtiles and protomaps-leaflet (npm, vendored with their licences: README "Vector
+    # tiles"), for the pages of a catalogue drawn from vector tiles only.
+    for path in sorted((STATIC_DIR / "vendor").glob("*.js")):
+        assets.add(f"vendor/{path.name}", path.read_bytes())
     for path in sorted(STATIC_DIR.iterdir()):
         if path.is_file() and path.name not in MAP_SCRIPTS:
             assets.add(path.name, minified(path.name, path.read_bytes()))

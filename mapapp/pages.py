@@ -33,6 +33,7 @@ from mapapp.i18n import (
 )
 from mapapp.mapbuild import Tiles, build_map, map_parts
 from mapapp.settings import bundled_dir
+from mapapp.vectortiles import ARCHIVE_NAME, MAX_ZOOM, build_archive
 from mapapp.viewstate import group_ids, status_id
 
 PAGE_VARIANTS = {
@@ -286,8 +287,6 @@ def with_data_files(data: dict[str, Any], assets: Assets, lang: str) -> dict[str
 def add_vector_tiles(catalogue: Catalogue, assets: Assets) -> Asset:
     """The catalogue's vector-tile archive joins `assets`, with its vendored client
     scripts already there; served as it is (its tiles are compressed inside)."""
-    from mapapp.vectortiles import ARCHIVE_NAME, build_archive
-
     return assets.add(ARCHIVE_NAME, build_archive(catalogue))
 
 
@@ -306,7 +305,8 @@ def build_pages(catalogue: Catalogue, tiles: Tiles, jinja: Environment,
         add_data_files(catalogue, assets, compress=not links.static)
     data = page_data(catalogue, vector)
     if vector:
-        data["vector"] = {"archive": archive.path, "items": links.item_template}
+        data["vector"] = {"archive": archive.path, "items": links.item_template,
+                          "maxZoom": MAX_ZOOM}
     if "basemap.json" in assets.by_name:
         data["basemap"] = assets.url("basemap.json")
     env = i18n_environment(jinja)

@@ -1,11 +1,12 @@
 """The catalogue as vector tiles: one PMTiles archive, one MVT layer per collection.
 
-Past what a browser can hold (mapapp/drawing.py VECTOR_TILES_FROM), the page does not
+Past what a browser can hold (MAPAPP_VECTOR_TILES_FROM, mapapp/drawing.py), the page does not
 load the features: it reads the tiles in view from this archive with HTTP range
 requests (the `pmtiles` client), so the same file works behind the app and behind a
-plain static host. Tiles carry only what drawing and picking need: the feature's id,
-precision, error_km and the collection's `style.color_by` property; a click reads the
-whole feature from the API item or the export's per-feature file.
+plain static host. Tiles carry only what drawing, filters and picking need: the
+feature's id, precision, error_km, status and the collection's `style.color_by`
+property; a click reads the whole feature from the API item or the export's
+per-feature file.
 
 Zooms 0 to MAX_ZOOM. At MAX_ZOOM every feature is in every tile it touches, points
 unsimplified (to the tile grid: a few metres at MAX_ZOOM, drawn over-zoomed beyond it);
@@ -53,6 +54,9 @@ DROP_CELL = 64
 SIMPLIFY_UNITS = 8
 # Tile units a line runs on past a tile's edge, so that its stroke is not cut there.
 LINE_MARGIN = 64
+# Points are also written into the tiles within this share of a tile from them (16 px
+# at the page's 512-px display of a data tile), so markers are not cut at tile edges.
+POINT_BUFFER = 1 / 32
 # Tiles encoded in worker processes from this many features (fork start-up costs more
 # than it saves on small catalogues).
 POOL_FROM_FEATURES = 20_000
@@ -80,6 +84,8 @@ def tile_properties(feature: dict[str, Any], color_by: str | None) -> dict[str, 
     """What drawing and picking read from a tile feature; nothing else travels."""
     props = feature["properties"]
     kept: dict[str, Any] = {"id": feature["id"], "precision": props.get("precision", "exact")}
+    if isinstance(props.get("status"), str):  # the status= filter hides by it
+        kept["status"] = props["status"]
     if props.get("error_km") is not None:
         kept["error_km"] = float(props["error_km"])
     if color_by and isinstance(props.get(color_by), str | int | float | bool):
@@ -132,15 +138,21 @@ def zoom_tiles(features: list[TileFeature], z: int, max_zoom: int, part: int = 0
             for x, y in _points(feature.geometry):
                 gx, gy = x * scale, y * scale
                 tx, ty = min(int(gx), scale - 1), min(int(gy), scale - 1)
-                ux, uy = round((gx - tx) * extent), round((gy - ty) * extent)
-                if tx % parts != part:
-                    continue
-                if thin:
-                    cell = (tx, ty, ux // DROP_CELL, uy // DROP_CELL)
+                if thin:  # decided in the point's own tile, whatever part is built
+                    cell = (tx, ty, int((gx - tx) * EXTENT) // DROP_CELL,
+                            int((gy - ty) * EXTENT) // DROP_CELL)
                     if cell in taken_cells:
                         continue
                     taken_cells.add(cell)
-                placed.append(((tx, ty), (ux, uy)))
+                # also in the tiles whose edge it is near, so its marker is not cut there
+                for nx in range(max(0, int(gx - POINT_BUFFER)),
+                                min(scale - 1, int(gx + POINT_BUFFER)) + 1):
+                    if nx % parts != part:
+                        continue
+                    for ny in range(max(0, int(gy - POINT_BUFFER)),
+                                    min(scale - 1, int(gy + POINT_BUFFER)) + 1):
+                        placed.append(((nx, ny), (round((gx - nx) * extent),
+                                                  round((gy - ny) * extent))))
             by_tile: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
             for tile, point in placed:
                 by_tile[tile].append(point)

@@ -51,8 +51,10 @@
     });
   }
 
-  /* Settles once every collection has its features (in catalogue order in the index). */
-  const dataLoaded = Promise.all(data.collections.map(fetchFeatures)).then((files) => {
+  /* Settles once every collection has its features (in catalogue order in the index).
+     A catalogue drawn from vector tiles has no data files: mapapp-vectortiles.js sets
+     its own mapapp.dataLoaded (the URL's feature, read alone). */
+  const dataLoaded = data.vector ? Promise.resolve() : Promise.all(data.collections.map(fetchFeatures)).then((files) => {
     files.forEach((file, position) => {
       const collection = data.collections[position];
       collection.features = file.features;

@@ -121,7 +121,7 @@
     placeName: M.placeName, translatedText: M.translatedText,
     feature: (id) => featureIndex.get(id),
     isShown: M.isShown, shownByLayer: M.shownByLayer, passesFilters: M.passesFilters,
-    filters: M.currentFilters, setFilters: M.setFilters,
+    filters: M.currentFilters, setFilters: (next) => M.setFilters(next), // as mapapp-vectortiles.js may wrap it
     focusFeature: M.focusFeature, highlight: M.highlight, currentState: M.currentState,
     stateQuery: M.stateQuery, pageHref: M.pageHref,
     openFeature: () => S.openFeature,

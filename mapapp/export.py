@@ -29,7 +29,7 @@ from mapapp.cards import page_card
 from mapapp.catalogue import Catalogue, load_catalogue
 from mapapp.downloads import FORMATS, catalogue_download, collection_download
 from mapapp.drawing import uses_vector_tiles, vector_tiles_from
-from mapapp.features import dumps
+from mapapp.features import dumps, item_document
 from mapapp.i18n import LANGUAGES
 from mapapp.mapbuild import Tiles
 from mapapp.pages import (
@@ -140,12 +140,12 @@ def _write_site(root: Path, catalogue: Catalogue, tiles: Tiles, base: str | None
 
 
 def write_items(folder: Path, catalogue: Catalogue) -> None:
-    """Each feature as its own file, `items/<collection>/<id>.json`: what a page
-    drawing from vector tiles reads for a popup where no API answers (the archive,
-    `assets/features.<hash>.pmtiles`, is among the assets; its host must answer HTTP
-    Range requests, as CDNs and most static servers do)."""
+    """Each feature as its own file, `items/<id>.json` (the API item, its links
+    relative): what a page drawing from vector tiles reads for a popup where no API
+    answers (the archive, `assets/features.<hash>.pmtiles`, is among the assets; its
+    host must answer HTTP Range requests, as CDNs and most static servers do)."""
+    folder.mkdir()
     for collection in catalogue.collections:
-        own = folder / collection.id
-        own.mkdir(parents=True)
         for feature in collection.features:
-            (own / f"{feature['id']}.json").write_bytes(dumps(feature))
+            (folder / f"{feature['id']}.json").write_bytes(
+                dumps(item_document(collection, feature, "")))

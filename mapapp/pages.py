@@ -116,11 +116,12 @@ class PageLinks:
 
     @property
     def item_template(self) -> str:
-        """Where the page reads one whole feature ({collection}, {id} filled in): the
-        API item, or the export's file of it (mapapp/export.py)."""
+        """Where the page reads one whole feature ({id} filled in), its API item with
+        a link to its collection: the app's redirect to it, or the export's file of it
+        (mapapp/export.py)."""
         if self.static:
-            return "data/items/{collection}/{id}.json"
-        return "api/collections/{collection}/items/{id}"
+            return "data/items/{id}.json"
+        return "features/{id}"
 
     @property
     def catalogue_download(self) -> DownloadLink:

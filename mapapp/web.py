@@ -232,6 +232,7 @@ def ranged(found: Asset) -> Response:
     gzip inside, and a range is of the bytes as stored."""
     response = Response(found.body, content_type=found.content_type)
     response.headers["Cache-Control"] = IMMUTABLE
+    response.headers["Accept-Ranges"] = "bytes"  # werkzeug names it only in a 206
     response.set_etag(body_digest(found.body))
     try:
         return response.make_conditional(request, accept_ranges=True,
@@ -243,6 +244,15 @@ def ranged(found: Asset) -> Response:
         refused.headers["Content-Range"] = f"bytes */{len(found.body)}"
         refused.headers["Accept-Ranges"] = "bytes"
         return refused
+
+
+@bp.get("/features/<feature_id>")
+def feature_item(feature_id: str) -> Response:
+    """A feature's API item, found by its id alone: a map drawn from vector tiles reads
+    the feature a URL names (?feature=id, no collection) through it."""
+    reject_query_parameters()
+    collection, _ = current_state().catalogue.find_feature(feature_id)
+    return redirect(f"{base_url()}api/collections/{collection.id}/items/{feature_id}", 302)
 
 
 @bp.get("/healthz")

@@ -28,15 +28,18 @@
 
   /* ---- whole features, read one by one ---- */
 
-  function itemUrl(collectionId, id) {
-    return data.vector.items.replace("{collection}", encodeURIComponent(collectionId))
-      .replace("{id}", encodeURIComponent(id));
+  /* The feature (its API item: the app's, or the export's file of it), or null. */
+  function fetchFeature(id) {
+    return fetch(data.vector.items.replace("{id}", encodeURIComponent(id)),
+      { headers: { Accept: "application/geo+json" } })
+      .then((response) => (response.ok ? response.json() : null))
+      .catch(() => null);
   }
 
-  /* The feature, or null when that collection has no such feature. */
-  function fetchFeature(collectionId, id) {
-    return fetch(itemUrl(collectionId, id), { headers: { Accept: "application/geo+json" } })
-      .then((response) => (response.ok ? response.json() : null), () => null);
+  /* The collection an item names in its links (…/collections/<id>). */
+  function collectionOf(item) {
+    const up = (item.links || []).find((one) => one.rel === "collection");
+    return up ? collections.get(up.href.split("/").pop()) : null;
   }
 
   function remember(collection, feature) {
@@ -47,14 +50,14 @@
     return featureIndex.get(feature.id).feature;
   }
 
-  /* ?feature=id names no collection: each is asked at once, the one that has it kept. */
+  /* ?feature=id, read before the map starts (an unknown id stays unknown: the URL's
+     check names it as it does in any map). */
   function urlFeature() {
     const id = new URLSearchParams(location.search).get("feature");
     if (!id || !/^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(id)) return Promise.resolve();
-    return Promise.all(data.collections.map((c) => fetchFeature(c.id, id))).then((found) => {
-      found.forEach((feature, position) => {
-        if (feature && feature.id === id) remember(data.collections[position], feature);
-      });
+    return fetchFeature(id).then((feature) => {
+      const collection = feature && collectionOf(feature);
+      if (collection && feature.id === id) remember(collection, feature);
     });
   }
 
@@ -206,7 +209,7 @@
      and opens its popup. */
   function openFeature(collection, id) {
     const known = featureIndex.get(id);
-    const read = known ? Promise.resolve(known.feature) : fetchFeature(collection.id, id);
+    const read = known ? Promise.resolve(known.feature) : fetchFeature(id);
     return read.then((feature) => {
       if (!feature) return;
       remember(collection, feature);

@@ -95,8 +95,9 @@ def base(request) -> tuple[str, str]:
     return request.getfixturevalue("static_base"), "/index.html"
 
 
-NAMES = {f["id"]: f["properties"]["name"]
-         for c in load_catalogue(FIXTURE_DATA).collections for f in c.features}
+FEATURES = {f["id"]: f for c in load_catalogue(FIXTURE_DATA).collections for f in c.features}
+NAMES = {id: feature["properties"]["name"] for id, feature in FEATURES.items()}
+STATUSES = {feature["properties"]["status"] for feature in FEATURES.values()}
 
 
 def open_vector_map(visit, url: str):
@@ -131,6 +132,18 @@ def test_hidden_layer_is_not_drawn_nor_picked(visit, app_base):
     page.mouse.click(point["x"], point["y"])
     page.wait_for_timeout(500)
     assert page.evaluate("document.querySelector('.leaflet-popup')") is None
+
+
+def test_status_filter_hides_features_in_the_tiles(visit, app_base):
+    page = open_vector_map(visit, app_base + "/")
+    point = page.evaluate(POINT_IN_VIEW)
+    own = FEATURES[point["id"]]["properties"]["status"]
+    others = sorted(status.replace(" ", "-") for status in STATUSES - {own})
+    page.evaluate(f"window.mapapp.setFilters({{groups: null, status: {others!r}}})")
+    found = page.evaluate(POINT_IN_VIEW)
+    assert found is None or FEATURES[found["id"]]["properties"]["status"] != own
+    page.evaluate("window.mapapp.setFilters({groups: null, status: null})")
+    assert page.evaluate(POINT_IN_VIEW)["id"] == point["id"]
 
 
 def test_url_feature_opens_its_popup(visit, base):

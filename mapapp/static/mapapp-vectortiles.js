@@ -242,6 +242,7 @@
       pane: PANE,
       attribution: "",
     });
+    layer.once("load", () => performance.mark("mapapp:tiles")); // the first view's tiles drawn
     layer.on("load", () => document.documentElement.setAttribute("data-vector-tiles", "drawn"));
     layer.addTo(map);
     map.on("click", onClick);

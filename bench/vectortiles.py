@@ -1,0 +1,122 @@
+"""Data files against vector tiles: where the page's JSON path gets worse than the tiles.
+
+`python bench/vectortiles.py [--sizes 10000,30000,100000] [--modes json,tiles]` builds each
+catalogue (bench/scale_data.py), times the vector-tile archive's build alone
+(mapapp/vectortiles.py: seconds, MiB), then serves it as the Procfile does, once with the
+data files (MAPAPP_VECTOR_TILES_FROM=0) and once from vector tiles (=1), and prints per
+size and mode: start-up, navigation to ready in Chromium (375×667, /embed), to the first
+tiles drawn (tiles only), a zoom and a pan, the longest main-thread task, the tab's
+JavaScript heap (CDP Performance.getMetrics JSHeapUsedSize, after the moves) and the
+largest worker's memory. One load each: numbers from a loaded machine are noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from scale import CATCH_MAP, TIME_MOVE
+from scale_data import build
+from servers import LOOPBACK, ROOT, children, free_port, procfile_command, rss_mib, wait_for
+
+
+def archive_figures(data_dir: Path) -> tuple[float, float]:
+    """(seconds, MiB) of building the archive alone, in this process."""
+    from mapapp.catalogue import load_catalogue
+    from mapapp.vectortiles import build_archive
+
+    catalogue = load_catalogue(data_dir)
+    began = time.perf_counter()
+    archive = build_archive(catalogue)
+    return time.perf_counter() - began, len(archive) / 2**20
+
+
+def page_figures(url: str, tiles: bool) -> dict[str, float]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"])
+        context = browser.new_context(viewport={"width": 375, "height": 667})
+        page = context.new_page()
+        page.set_default_timeout(900_000)
+        page.add_init_script(CATCH_MAP)
+        page.route(f"re:^https?://(?!{LOOPBACK}[:/])", lambda route: route.abort())
+        page.goto(url)
+        page.wait_for_selector("html[data-map-state=ready]", state="attached")
+        row = {"ready": page.evaluate(
+            "performance.getEntriesByName('mapapp:ready')[0].startTime")}
+        if tiles:
+            page.wait_for_selector("html[data-vector-tiles=drawn]", state="attached")
+            row["tiles"] = page.evaluate(  # mapapp-vectortiles.js marks the first tiles drawn
+                "performance.getEntriesByName('mapapp:tiles')[0].startTime")
+        row["zoom"] = page.evaluate(TIME_MOVE, "zoom")
+        row["pan"] = page.evaluate(TIME_MOVE, "pan")
+        page.wait_for_timeout(500)
+        row["longest"] = page.evaluate("window.benchLongest")
+        cdp = context.new_cdp_session(page)
+        cdp.send("Performance.enable")
+        metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+        row["heap"] = metrics["JSHeapUsedSize"] / 2**20
+        browser.close()
+    return row
+
+
+def measure(data_dir: Path, mode: str) -> dict[str, float]:
+    env = {**os.environ, "MAPAPP_DATA_DIR": str(data_dir),
+           "MAPAPP_VECTOR_TILES_FROM": "1" if mode == "tiles" else "0"}
+    port = free_port()
+    base = f"http://{LOOPBACK}:{port}"
+    began = time.perf_counter()
+    process = subprocess.Popen([*procfile_command(), "--bind", f"{LOOPBACK}:{port}"],
+                               cwd=ROOT, env={**env, "PORT": str(port)},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(base + "/healthz", process, timeout=1800, interval=0.1)
+        row = {"start": time.perf_counter() - began}
+        row.update(page_figures(base + "/embed", mode == "tiles"))
+        row["rss"] = max(rss_mib(pid) for pid in children(process.pid))
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="10000,30000,100000")
+    parser.add_argument("--modes", default="json,tiles")
+    parser.add_argument("--data", type=Path, default=None,
+                        help="folder to keep the built catalogues in (default: temporary)")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    modes = args.modes.split(",")
+    print("| features | archive build | archive | mode | start | ready | tiles drawn "
+          "| zoom / pan | longest task | JS heap | worker RSS |")
+    print("|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in sizes:
+            data_dir = (args.data or Path(tmp)) / f"catalogue-{size}"
+            if not (data_dir / "catalogue.json").exists():
+                build(size, data_dir)
+            seconds, mib = archive_figures(data_dir)
+            for mode in modes:
+                row = measure(data_dir, mode)
+                tiles = f"{row['tiles']:,.0f} ms" if "tiles" in row else "–"
+                print(f"| {size:,} | {seconds:.1f} s | {mib:.1f} MiB | {mode} | "
+                      f"{row['start']:.1f} s | {row['ready']:,.0f} ms | {tiles} | "
+                      f"{row['zoom']:,.0f} / {row['pan']:,.0f} ms | {row['longest']:,.0f} ms | "
+                      f"{row['heap']:,.0f} MiB | {row['rss']:,.0f} MiB |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -22,6 +22,7 @@ from mapapp.datafiles import add_data_files, data_file_name
 from mapapp.downloads import CATALOGUE_FILENAME, FORMATS
 from mapapp.drawing import drawing_options, uses_vector_tiles
 from mapapp.embedcode import SITE_TITLE, iframe_title
+from mapapp.errors import N_
 from mapapp.i18n import (
     DEFAULT_LANGUAGE,
     LANGUAGE_NAMES,
@@ -285,6 +286,12 @@ def with_data_files(data: dict[str, Any], assets: Assets, lang: str) -> dict[str
         {**c, "data": assets.url(data_file_name(c["id"], lang))} for c in data["collections"]]}
 
 
+# A map drawn from vector tiles holds only the features read one by one: the reading
+# panel's list of places, its search and the article's places are left out, and say so.
+VECTOR_NOTE = N_("This map has too many places for a list and a search: choose a place "
+                 "on the map.")
+
+
 def add_vector_tiles(catalogue: Catalogue, assets: Assets) -> Asset:
     """The catalogue's vector-tile archive joins `assets`, with its vendored client
     scripts already there; served as it is (its tiles are compressed inside)."""
@@ -315,7 +322,10 @@ def build_pages(catalogue: Catalogue, tiles: Tiles, jinja: Environment,
     blocks = {}
     for lang in LANGUAGES:
         lang_data = with_data_files(data, assets, lang)
-        blocks[lang] = (script_safe_json({**lang_data, **language_data(catalogue, lang, links)}),
+        words = language_data(catalogue, lang, links)
+        if vector:  # what the reading panel says in place of its list and search
+            words["vectorNote"] = translate(lang, VECTOR_NOTE)
+        blocks[lang] = (script_safe_json({**lang_data, **words}),
                         [c["data"] for c in lang_data["collections"] if "data" in c])
     pages: dict[str, Page] = {}
     for variant, options in PAGE_VARIANTS.items():

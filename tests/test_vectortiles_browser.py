@@ -123,6 +123,19 @@ def test_map_draws_from_tiles_and_a_click_opens_the_popup(visit, base):
     assert f"feature={point['id']}" in page.url
 
 
+def test_panel_says_the_list_and_search_are_left_out(visit, app_base):
+    """The page holds only the features read one by one: no list or search that would
+    find nothing, but a note in the page's language."""
+    page = open_vector_map(visit, app_base + "/?lang=ru")
+    assert page.inner_text(".mapapp-tiles-note") == \
+        "На этой карте слишком много мест для списка и поиска: выберите место на карте."
+    for hidden in (".reader-search", ".reader-tabs"):
+        assert not page.is_visible(hidden), hidden
+    embed = open_vector_map(visit, app_base + "/embed?lang=kk")
+    assert embed.query_selector(".mapapp-places") is None or \
+        not embed.is_visible(".mapapp-places")
+
+
 def test_hidden_layer_is_not_drawn_nor_picked(visit, app_base):
     page = open_vector_map(visit, app_base + "/")
     point = page.evaluate(POINT_IN_VIEW)

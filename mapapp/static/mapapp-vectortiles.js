@@ -22,6 +22,10 @@
   const { data, collections, featureIndex, featureLayers, geoLayers, groups, groupIds } = M;
   if (!data.vector || !window.protomapsL || !window.pmtiles) return;
 
+  /* mapapp.css hides what needs every feature in the page: the reading panel's search,
+     list of places and article places, and the embed's Places control. */
+  document.documentElement.setAttribute("data-map-drawing", "tiles");
+
   const PANE = "mapapp-vectors";
   const BRUSH = 10; // px around a click that find a feature
   let layer = null;
@@ -251,6 +255,10 @@
     });
     document.addEventListener("mapapp:shownchange", redraw);
     document.addEventListener("mapapp:popupclose", redraw);
+    const search = document.querySelector(".reader-search");
+    if (search && data.vectorNote) {
+      search.before(M.el("p", { class: "reader-hint mapapp-tiles-note" }, data.vectorNote));
+    }
   }
 
   const drawLayers = M.drawLayers;

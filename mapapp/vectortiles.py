@@ -47,9 +47,11 @@ MAX_ZOOM_EXTENT = 1 << 17
 # time of the lines; at 10 a point is placed to about 10 m at 45° N, below a marker's
 # size until zoom 14, and the page draws over-zoomed past it.
 MAX_ZOOM = 7
-# Below MAX_ZOOM, points closer than this many tile units (8 px at the page's 512-px
-# display of a data tile) keep only the first of them.
-DROP_CELL = 64
+# Below MAX_ZOOM, points closer than this many tile units (16 px at the page's 512-px
+# display of a data tile, about two markers) keep only the first of them: against 8 px,
+# a 10,000-feature archive builds in 5.0 s instead of 6.8, its largest tile 47 KiB
+# instead of 67.
+DROP_CELL = 128
 # Lines are simplified to about one display pixel below MAX_ZOOM.
 SIMPLIFY_UNITS = 8
 # Tile units a line runs on past a tile's edge, so that its stroke is not cut there.

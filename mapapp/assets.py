@@ -49,20 +49,52 @@ MAP_SCRIPTS = (
 
 @dataclass(frozen=True)
 class Asset:
+    """A file served under its content-hashed path. A packed asset (a data file, large
+    and fetched compressed by nearly every client) keeps only its compressed forms: its
+    bytes are decompressed for the rare client that takes no encoding, and a worker
+    holds each file once, not once raw and once per encoding."""
+
     name: str
-    body: bytes
     content_type: str
+    sha256: str  # hex digest of the body: its URL's hash and the fast path's digest
+    raw: bytes | None  # the body; None when packed
     # the body compressed once where the state is built, by encoding ("br", "gzip"):
     # the fast path serves these instead of compressing the body per worker
     encoded: dict[str, bytes] = field(default_factory=dict)
+
+    @property
+    def body(self) -> bytes:
+        if self.raw is not None:
+            return self.raw
+        from mapapp.fastpath import decompress
+
+        return decompress(self.encoded)
+
+    @property
+    def packed(self) -> bool:
+        return self.raw is None
+
+    @property
+    def digest(self) -> str:
+        """The fast path's digest of the body (`fastpath.body_digest`)."""
+        from mapapp.fastpath import digest_of
+
+        return digest_of(self.sha256)
 
     @property
     def path(self) -> str:
         """`assets/<stem>.<hash>.<ext>`: relative, so pages work under any prefix
         and in the static export."""
         stem, dot, ext = self.name.rpartition(".")
-        digest = hashlib.sha256(self.body).hexdigest()[:12]
+        digest = self.sha256[:12]
         return f"{PREFIX}{stem}.{digest}{dot}{ext}" if dot else f"{PREFIX}{self.name}.{digest}"
+
+
+def content_type_of(name: str) -> str:
+    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    if content_type.startswith("text/") or content_type.endswith("javascript"):
+        content_type += "; charset=utf-8"
+    return content_type
 
 
 @dataclass
@@ -71,20 +103,25 @@ class Assets:
     by_path: dict[str, Asset] = field(default_factory=dict)
 
     def add(self, name: str, body: bytes, encoded: dict[str, bytes] | None = None) -> Asset:
-        content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-        if content_type.startswith("text/") or content_type.endswith("javascript"):
-            content_type += "; charset=utf-8"
-        asset = Asset(name, body, content_type, encoded or {})
-        self.by_name[name] = asset
+        """An asset with its body (and its compressed forms, when given)."""
+        return self._put(Asset(name, content_type_of(name), hashlib.sha256(body).hexdigest(),
+                               body, encoded or {}))
+
+    def add_packed(self, name: str, sha256: str, encoded: dict[str, bytes]) -> Asset:
+        """An asset held only compressed (`encoded` must have the fast path's gzip
+        form); `sha256` is the hex digest of its body."""
+        if "gzip" not in encoded:
+            raise ValueError(f"packed asset {name} lacks its gzip form")
+        return self._put(Asset(name, content_type_of(name), sha256, None, encoded))
+
+    def _put(self, asset: Asset) -> Asset:
+        self.by_name[asset.name] = asset
         self.by_path[asset.path] = asset
         return asset
 
     def precompressed(self) -> dict[str, dict[str, bytes]]:
         """The bodies compressed in advance, by the fast path's digest of the body."""
-        from mapapp.fastpath import body_digest
-
-        return {body_digest(asset.body): asset.encoded
-                for asset in self.by_path.values() if asset.encoded}
+        return {asset.digest: asset.encoded for asset in self.by_path.values() if asset.encoded}
 
     def url(self, name: str) -> str:
         return self.by_name[name].path

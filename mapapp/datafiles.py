@@ -20,6 +20,7 @@ are, never compressing them again per worker.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -144,17 +145,23 @@ def compressed(body: bytes) -> dict[str, bytes]:
             for encoding in COMPRESS_LEVELS}
 
 
+def packed(name: str, body: bytes) -> tuple[str, str, dict[str, bytes]]:
+    """A file's asset name, the SHA-256 (hex) of its bytes, and its compressed forms."""
+    return name, hashlib.sha256(body).hexdigest(), compressed(body)
+
+
 def _add_all(files: dict[str, bytes], assets: Assets, compress: bool) -> None:
-    """`files` join `assets`, with their compressed forms when `compress`. brotli and
-    zlib release Python's lock, so the files are compressed on every core at once."""
+    """`files` join `assets`; when `compress` (the app's) held only compressed, as
+    packed assets: raw, the files of a large catalogue would take more memory than all
+    the rest. brotli, zlib and hashlib release Python's lock, so the files are hashed
+    and compressed on every core at once."""
     if not compress:
         for name, body in files.items():
             assets.add(name, body)
         return
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        for (name, body), encoded in zip(files.items(), pool.map(compressed, files.values()),
-                                         strict=True):
-            assets.add(name, body, encoded)
+        for name, sha256, encoded in pool.map(packed, files, files.values()):
+            assets.add_packed(name, sha256, encoded)
 
 
 def add_data_files(catalogue: Catalogue, assets: Assets, compress: bool = True) -> None:

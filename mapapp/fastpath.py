@@ -53,6 +53,7 @@ from werkzeug.http import parse_accept_header
 from mapapp.i18n import negotiate
 
 READY_HEADER = "X-Mapapp-Ready"  # its value: USES_HOST, or "1"
+STORED_HEADER = "X-Mapapp-Stored"  # its value: the digest of a body held compressed
 USES_HOST = "host"  # the answer's links name the request's Host
 MAX_BYTES = 16 * 1024 * 1024  # answers kept per worker, all encodings and overheads counted
 MAX_URLS = 8192  # URLs whose shape (Host, Vary) is remembered
@@ -91,7 +92,25 @@ def ready(response: Any, cache_control: str) -> Any:
 
 def body_digest(body: bytes) -> str:
     """What names a body (its strong ETag, and the key of its precompressed forms)."""
-    return hashlib.sha256(body).hexdigest()[:24]
+    return digest_of(hashlib.sha256(body).hexdigest())
+
+
+def digest_of(sha256: str) -> str:
+    """`body_digest` of a body whose SHA-256 (hex) is known."""
+    return sha256[:24]
+
+
+def stored(response: Any, digest: str) -> Any:
+    """Mark a ready response (Flask's, with no body) whose body is held only compressed,
+    in the forms `precompressed` has under `digest`: the fast path answers br and gzip
+    in those bytes and decompresses them for a client that takes neither."""
+    response.headers[STORED_HEADER] = digest
+    return response
+
+
+def decompress(encoded: Mapping[str, bytes]) -> bytes:
+    """The body of a stored answer, from its gzip form (`compress`'s)."""
+    return gzip.decompress(encoded["gzip"])
 
 
 def compress(body: bytes, encoding: str, levels: dict[str, int]) -> bytes:
@@ -147,21 +166,25 @@ class Entry:
     encodings: tuple[str, ...]  # what it can answer in: ENCODINGS and identity, or identity
     variants: dict[str, Variant] = field(default_factory=dict)
     heavy: frozenset[str] = frozenset()  # encodings built at the heavy levels
+    # encodings whose bytes the app's state holds anyway (a stored body's), not counted
+    shared: frozenset[str] = frozenset()
     hits: int = 0
     queued: bool = False
 
     def size(self) -> int:
         """Bytes it holds, as the cache counts them."""
-        return sum(VARIANT_OVERHEAD + len(v.ok.body) for v in self.variants.values())
+        return sum(VARIANT_OVERHEAD + (0 if name in self.shared else len(v.ok.body))
+                   for name, v in self.variants.items())
+
+    @property
+    def is_stored(self) -> bool:
+        """Whether its body is held only compressed (its identity built on demand)."""
+        return bool(self.shared)
 
     @classmethod
     def build(cls, key: tuple[Any, ...], headers: list[tuple[str, str]], body: bytes) -> Entry:
         """The entry with its identity variant only."""
-        skip = {"content-length", "content-encoding", "etag", READY_HEADER.lower()}
-        kept = [(k, v) for k, v in headers if k.lower() not in skip]
-        vary = [v for k, v in kept if k.lower() == "vary"]
-        kept = [(k, v) for k, v in kept if k.lower() != "vary"]
-        kept.append(("Vary", ", ".join(["Accept-Encoding", *vary])))
+        kept = _kept_headers(headers)
         digest = body_digest(body)
         content_type = next((v for k, v in kept if k.lower() == "content-type"), "")
         compressible = content_type.startswith(COMPRESSIBLE) and len(body) >= MIN_COMPRESS
@@ -170,6 +193,16 @@ class Entry:
         entry.variants["identity"] = Variant.build(kept, body, f'"{digest}"', None)
         return entry
 
+    @classmethod
+    def build_stored(cls, key: tuple[Any, ...], headers: list[tuple[str, str]], digest: str,
+                     encoded: Mapping[str, bytes]) -> Entry:
+        """The entry of a body held only compressed: its encodings in the bytes held
+        (shared with the state, so not counted), identity built when a client asks."""
+        entry = cls(key, _kept_headers(headers), b"", digest, (*ENCODINGS, "identity"))
+        for encoding in ENCODINGS:
+            entry = entry.with_variant(encoding, ready=encoded[encoding])
+        return dataclasses.replace(entry, shared=frozenset(ENCODINGS))
+
     def choose(self, accept_encoding: str) -> str:
         return choose_encoding(accept_encoding, self.encodings)
 
@@ -177,6 +210,10 @@ class Entry:
                      ready: bytes | None = None) -> Entry:
         """A copy with `encoding` built (at the fast levels, or the heavy ones), or with
         the `ready` bytes of that encoding, compressed before (never upgraded)."""
+        if encoding == "identity":  # a stored body's, decompressed (`ready`)
+            assert ready is not None
+            variant = Variant.build(self.headers, ready, f'"{self.digest}"', None)
+            return dataclasses.replace(self, variants={**self.variants, encoding: variant})
         if ready is not None:
             body, heavy = ready, True
         else:
@@ -199,6 +236,18 @@ class Entry:
         if if_none_match and etag_matches(if_none_match, variant.etag):
             return variant.unchanged
         return variant.head if method == "HEAD" else variant.ok
+
+
+def _kept_headers(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """A response's headers as an entry keeps them: less those of one encoding and the
+    app's marks, with `Vary` naming Accept-Encoding first."""
+    skip = {"content-length", "content-encoding", "etag", READY_HEADER.lower(),
+            STORED_HEADER.lower()}
+    kept = [(k, v) for k, v in headers if k.lower() not in skip]
+    vary = [v for k, v in kept if k.lower() == "vary"]
+    kept = [(k, v) for k, v in kept if k.lower() != "vary"]
+    kept.append(("Vary", ", ".join(["Accept-Encoding", *vary])))
+    return kept
 
 
 def _latin1(headers: list[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
@@ -372,9 +421,13 @@ class FastPath:
         level (no more compression is spent on it than this one answer needs), kept in
         probation when it fits there."""
         key = _entry_key(url_key, shape, header)
-        entry = Entry.build(key, headers, body)
+        digest = next((v for k, v in headers if k == STORED_HEADER), None)
+        if digest is not None:
+            entry = Entry.build_stored(key, headers, digest, self.precompressed()[digest])
+        else:
+            entry = Entry.build(key, headers, body)
         encoding = entry.choose(accept_encoding)
-        if encoding != "identity":
+        if encoding not in entry.variants:
             entry = self.with_variant(entry, encoding)
         with self.lock:
             self.shapes[_url(url_key)] = shape
@@ -389,7 +442,11 @@ class FastPath:
     def with_variant(self, entry: Entry, encoding: str) -> Entry:
         """`entry` with `encoding` built: bytes compressed in advance (the data files,
         compressed once before the workers fork) or before (an answer too large to
-        keep), else compressed now at the fast levels."""
+        keep), else compressed now at the fast levels; a stored body's identity is
+        decompressed from its gzip form."""
+        if entry.is_stored and encoding == "identity":
+            return entry.with_variant(encoding, ready=decompress(
+                self.precompressed()[entry.digest]))
         ready = self.precompressed().get(entry.digest, {}).get(encoding)
         if ready is None:
             with self.lock:

@@ -1,0 +1,108 @@
+"""What a worker holds, held compactly, and every answer still byte for byte the same:
+data files kept only compressed (identity, HEAD and 304 still right, under the WSGI app
+and the ASGI front production serves), and large answers of them kept in the cache."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import brotli
+import pytest
+
+from mapapp import create_app
+from mapapp.asgi import ReadyBytesApp
+from mapapp.datafiles import collection_body, data_file_name
+from mapapp.fastpath import VARIANT_OVERHEAD, FastPath
+from mapapp.i18n import LANGUAGES
+from tests.asgi_client import AsgiClient
+from tests.conftest import FIXTURE_DATA
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(params=["wsgi", "asgi"])
+def served(request):
+    """(app, client): Flask's test client, or one that drives the ASGI app."""
+    app = create_app({"MAPAPP_DATA_DIR": str(FIXTURE_DATA)})
+    if request.param == "wsgi":
+        yield app, app.test_client()
+        return
+    client = AsgiClient(ReadyBytesApp(app))
+    yield app, client
+    client.close()
+
+
+def test_data_files_are_held_only_compressed():
+    app = create_app({"MAPAPP_DATA_DIR": str(FIXTURE_DATA)})
+    state = app.extensions["mapapp"]
+    for collection in state.catalogue.collections:
+        for lang in LANGUAGES:
+            asset = state.assets.by_name[data_file_name(collection.id, lang)]
+            assert asset.raw is None and set(asset.encoded) == {"br", "gzip"}
+            assert asset.body == collection_body(collection, lang)
+
+
+@pytest.mark.parametrize("accept", ["", "identity", "br;q=0, gzip;q=0"])
+def test_a_client_taking_no_encoding_gets_the_exact_bytes(served, accept):
+    app, client = served
+    state = app.extensions["mapapp"]
+    collection = state.catalogue.collections[0]
+    asset = state.assets.by_name[data_file_name(collection.id, "ru")]
+    url = "/" + asset.path
+    # the compressed answer first (so the entry is kept), then identity, then again
+    for encoding in ("br", accept, accept, "gzip"):
+        response = client.get(url, headers={"Accept-Encoding": encoding})
+        assert response.status_code == 200
+        body = response.get_data()
+        if encoding in ("br", "gzip"):
+            assert response.headers["Content-Encoding"] == encoding
+            body = brotli.decompress(body) if encoding == "br" else gzip.decompress(body)
+        else:
+            assert "Content-Encoding" not in response.headers
+            assert response.headers["Content-Length"] == str(len(body))
+        assert body == collection_body(collection, "ru")
+        assert response.headers["Content-Type"] == "application/json"
+        assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        assert "X-Mapapp-Stored" not in response.headers
+
+
+def test_head_and_304_of_a_data_file(served):
+    app, client = served
+    state = app.extensions["mapapp"]
+    collection = state.catalogue.collections[0]
+    asset = state.assets.by_name[data_file_name(collection.id, "kk")]
+    url = "/" + asset.path
+    raw = collection_body(collection, "kk")
+    full = client.get(url, headers={"Accept-Encoding": "identity"})
+    head = client.open(url, method="HEAD", headers={"Accept-Encoding": "identity"})
+    assert head.status_code == 200 and head.get_data() == b""
+    assert head.headers["Content-Length"] == str(len(raw))
+    assert head.headers["ETag"] == full.headers["ETag"]
+    head_br = client.open(url, method="HEAD", headers={"Accept-Encoding": "br"})
+    assert head_br.headers["Content-Length"] == str(len(asset.encoded["br"]))
+    for encoding, etag in (("identity", full.headers["ETag"]), ("br", head_br.headers["ETag"])):
+        again = client.get(url, headers={"Accept-Encoding": encoding, "If-None-Match": etag})
+        assert again.status_code == 304 and again.get_data() == b""
+
+
+def test_a_data_file_larger_than_the_cache_is_kept_as_the_bytes_held(monkeypatch):
+    """Its compressed forms are the state's bytes, not copies: the entry costs the cache
+    its headers only, so even a file larger than the whole cache is answered from it."""
+    app = create_app({"MAPAPP_DATA_DIR": str(ROOT / "geodata")})
+    inner: FastPath = app.wsgi_app  # type: ignore[assignment]
+    app.wsgi_app = FastPath(inner.app, inner.generation, max_bytes=80 * 1024,
+                            precompressed=inner.precompressed)
+    dispatched = []
+    app.before_request(lambda: dispatched.append(1) and None)
+    state = app.extensions["mapapp"]
+    asset = max((a for a in state.assets.by_name.values() if a.packed),
+                key=lambda a: len(a.encoded["br"]))
+    # counted as copies, its two encodings would not fit in probation
+    assert sum(map(len, asset.encoded.values())) + 2 * VARIANT_OVERHEAD \
+        > app.wsgi_app.probation.maxsize
+    client = app.test_client()
+    for _ in range(3):
+        response = client.get("/" + asset.path, headers={"Accept-Encoding": "br"})
+        assert response.get_data() == asset.encoded["br"]
+    assert len(dispatched) == 1

@@ -77,7 +77,6 @@ def build_state(app: Flask, tiles: Tiles, previous: AppState | None = None) -> A
         catalogue=catalogue,
         assets=assets,
         pages=pages,
-        feature_bodies=api.build_feature_bodies(catalogue),
         downloads=Downloads(catalogue),
         openapi=openapi_document(catalogue),
         iframe_titles=iframe_titles(catalogue),

@@ -1,15 +1,19 @@
 """The JSON API under /api: OGC API – Features over the catalogue, and downloads.
 
 Thin Flask views: the standard's logic is in mapapp.features, the definition in
-mapapp.openapi, the files in mapapp.downloads. Every feature is serialised once at
-start-up (`feature_bodies`), so a page of items is a join of ready bytes.
+mapapp.openapi, the files in mapapp.downloads. A feature is serialised when a page of
+items first needs it and kept in a bounded cache (`feature_body`), so a page asked for
+again is a join of ready bytes, and a large catalogue is not held twice, once as data
+and once as JSON.
 """
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 from typing import Any
 
+from cachetools import LRUCache
 from flask import Blueprint, Response, current_app, g, redirect, request
 from werkzeug.http import http_date
 
@@ -50,25 +54,26 @@ __all__ = ["GEOJSON", "base_url", "bp", "dumps", "reject_query_parameters"]
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 
-def build_feature_bodies(catalogue: Catalogue) -> dict[str, tuple[bytes, ...]]:
-    """Each feature's JSON, once per data version, in file order."""
-    return {c.id: tuple(dumps(f) for f in c.features) for c in catalogue.collections}
+# Bytes of feature JSON a worker keeps: all of a catalogue of hundreds of features, the
+# pages in use of a large one (a feature takes 20–100 µs to serialise, and a page of
+# pipelines in another CRS 10–25 ms to transform).
+BODY_CACHE_BYTES = 16 * 1024 * 1024
+_BODIES: LRUCache[tuple[int, int, str], tuple[Collection, bytes]] = LRUCache(
+    BODY_CACHE_BYTES, getsizeof=lambda kept: len(kept[1]) + 200)
+_BODIES_LOCK = threading.Lock()
 
 
-_IN_CRS: dict[tuple[int, str], tuple[Collection, tuple[bytes, ...]]] = {}
-
-
-def bodies_in_crs(collection: Collection, crs: str) -> tuple[bytes, ...]:
-    """Each feature's JSON in another CRS, transformed once per loaded collection and CRS
-    (a page of pipelines costs 10–25 ms to transform), like `feature_bodies` for CRS84."""
-    kept = _IN_CRS.get((id(collection), crs))
-    if kept is not None and kept[0] is collection:
+def feature_body(collection: Collection, index: int, crs: str = CRS84) -> bytes:
+    """The JSON of the collection's feature at `index`, in `crs`."""
+    key = (id(collection), index, crs)
+    with _BODIES_LOCK:
+        kept = _BODIES.get(key)
+    if kept is not None and kept[0] is collection:  # not a collection gone by a reload
         return kept[1]
-    if len(_IN_CRS) > 256:  # collections of data versions gone by a reload
-        _IN_CRS.clear()
-    bodies = tuple(dumps(in_crs(feature, crs)) for feature in collection.features)
-    _IN_CRS[id(collection), crs] = (collection, bodies)
-    return bodies
+    body = dumps(in_crs(collection.features[index], crs))
+    with _BODIES_LOCK:
+        _BODIES[key] = (collection, body)
+    return body
 
 
 @bp.after_request
@@ -170,10 +175,8 @@ def items(collection_id: str) -> Response:
     items_url = f"{base_url()}api/collections/{collection.id}/items"
     envelope = items_envelope(collection, query, matched, len(page), items_url,
                               request.args.to_dict(), state.catalogue.loaded_at)
-    bodies = (state.feature_bodies[collection.id] if query.crs == CRS84
-              else bodies_in_crs(collection, query.crs))
-    response = Response(feature_collection_bytes([bodies[i] for i in page], envelope),
-                        content_type=GEOJSON)
+    bodies = [feature_body(collection, i, query.crs) for i in page]
+    response = Response(feature_collection_bytes(bodies, envelope), content_type=GEOJSON)
     response.headers["Content-Crs"] = content_crs(query.crs)
     return ready(response, REVALIDATE)
 

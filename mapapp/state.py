@@ -21,7 +21,6 @@ class AppState:
     catalogue: Catalogue
     assets: Assets
     pages: dict[str, Page]
-    feature_bodies: dict[str, tuple[bytes, ...]]
     downloads: Downloads
     openapi: dict[str, Any]
     iframe_titles: dict[str, str]  # by language

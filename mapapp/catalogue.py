@@ -215,8 +215,9 @@ def _check_gdal_reads(name: str, raw: bytes, features: list[dict[str, Any]]) -> 
 
 def _load_collection(data_dir: Path, entry: dict[str, Any], source_ids: set[str],
                      problems: list[Problem], schema_problems: list[Problem],
-                     loaded: dict[str, bytes]) -> Collection | None:
-    """One collection file: read once, the schema, then the rules, then GDAL's view."""
+                     loaded: dict[str, bytes], memo: dict[Any, Any]) -> Collection | None:
+    """One collection file: read once, the schema, then the rules, then GDAL's view;
+    its values shared with the other files' (`compact_feature`, through `memo`)."""
     path = data_dir / entry["file"]
     if not path.is_file():
         problems.append(Problem(entry["file"], f"catalogue entry {entry['id']!r} "
@@ -234,7 +235,7 @@ def _load_collection(data_dir: Path, entry: dict[str, Any], source_ids: set[str]
     if found:
         return None
     problems += _check_gdal_reads(entry["file"], loaded[path.name], document["features"])
-    return _collection(entry, document["features"])
+    return _collection(entry, document["features"], memo)
 
 
 def load_catalogue(data_dir: str | Path) -> Catalogue:
@@ -254,6 +255,7 @@ def load_catalogue(data_dir: str | Path) -> Catalogue:
     collections: list[Collection] = []
     owner: dict[str, str] = {}
     listed_files: set[str] = set()
+    memo: dict[Any, Any] = {}  # values seen, shared by every collection
     for index, entry in enumerate(entries):
         if isinstance(entry, dict) and isinstance(entry.get("file"), str):
             listed_files.add(entry["file"])  # refused or not, the file has its entry
@@ -269,7 +271,7 @@ def load_catalogue(data_dir: str | Path) -> Catalogue:
                                     field="id"))
             continue
         collection = _load_collection(data_dir, entry, source_ids, problems, schema_problems,
-                                      loaded)
+                                      loaded, memo)
         if collection is None:
             continue
         for feature in collection.features:
@@ -292,13 +294,52 @@ def load_catalogue(data_dir: str | Path) -> Catalogue:
                      loaded_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
 
 
-def _collection(entry: dict[str, Any], features: list[dict[str, Any]]) -> Collection:
+def _collection(entry: dict[str, Any], features: list[dict[str, Any]],
+                memo: dict[Any, Any] | None = None) -> Collection:
+    memo = {} if memo is None else memo
     return Collection(
         id=entry["id"], file=entry["file"], title=entry["title"], group=entry["group"],
         description=entry["description"], order=entry["order"], style=entry["style"],
-        features=tuple(features),
+        features=tuple(compact_feature(f, memo) for f in features),
         shapes=tuple(shape(f["geometry"]) for f in features),
     )
+
+
+def compact_feature(feature: dict[str, Any], memo: dict[Any, Any]) -> dict[str, Any]:
+    """The feature with every value equal to one seen before (in `memo`) replaced by
+    that one: a text, a citation, a list of facts is held once however many features
+    repeat it. Parsed JSON holds each occurrence apart, and a catalogue repeats much
+    (quotes of one article, sources, statuses, translated facts). The catalogue is never
+    changed once loaded, so shared values are safe; the geometry is left as it is (its
+    numbers rarely repeat)."""
+    return {key: value if key == "geometry" else _shared(value, memo)
+            for key, value in feature.items()}
+
+
+def _shared(value: Any, memo: dict[Any, Any]) -> Any:
+    """`value` (parsed JSON), or the equal value already in `memo`. Containers are keyed
+    by the identity of their (already shared) members, numbers by type and exact value
+    (1, 1.0 and true, 0.0 and -0.0 stay apart)."""
+    if isinstance(value, str):
+        return memo.setdefault(value, value)
+    if isinstance(value, dict):
+        value = {memo.setdefault(k, k): _shared(v, memo) for k, v in value.items()}
+        key: Any = ("{", *((k, _key(v)) for k, v in value.items()))
+    elif isinstance(value, list):
+        value = [_shared(v, memo) for v in value]
+        key = ("[", *map(_key, value))
+    else:
+        return value
+    return memo.setdefault(key, value)
+
+
+def _key(value: Any) -> Any:
+    """What tells a shared member apart from another (see `_shared`)."""
+    if isinstance(value, str | dict | list):
+        return id(value)
+    if isinstance(value, float):
+        return (float, value.hex())
+    return (type(value), value)
 
 
 def _version(loaded: dict[str, bytes]) -> str:

@@ -5,6 +5,7 @@ and the ASGI front production serves), and large answers of them kept in the cac
 from __future__ import annotations
 
 import gzip
+import json
 from pathlib import Path
 
 import brotli
@@ -12,8 +13,10 @@ import pytest
 
 from mapapp import create_app
 from mapapp.asgi import ReadyBytesApp
+from mapapp.catalogue import compact_feature, load_catalogue
 from mapapp.datafiles import collection_body, data_file_name
 from mapapp.fastpath import VARIANT_OVERHEAD, FastPath
+from mapapp.features import dumps
 from mapapp.i18n import LANGUAGES
 from tests.asgi_client import AsgiClient
 from tests.conftest import FIXTURE_DATA
@@ -106,3 +109,30 @@ def test_a_data_file_larger_than_the_cache_is_kept_as_the_bytes_held(monkeypatch
         response = client.get("/" + asset.path, headers={"Accept-Encoding": "br"})
         assert response.get_data() == asset.encoded["br"]
     assert len(dispatched) == 1
+
+
+def test_the_catalogue_holds_each_repeated_value_once():
+    """A value that several features repeat (a text, a citation) is one object, and
+    every feature is still exactly the file's."""
+    catalogue = load_catalogue(FIXTURE_DATA)
+    features = [f for c in catalogue.collections for f in c.features]
+    files = {c.file: json.loads((FIXTURE_DATA / c.file).read_text(encoding="utf-8"))
+             for c in catalogue.collections}
+    parsed = [f for c in catalogue.collections for f in files[c.file]["features"]]
+    assert [dumps(f) for f in features] == [dumps(f) for f in parsed]
+    assert features == parsed
+    for values in ([f["type"] for f in features],
+                   [f["properties"]["status"] for f in features],
+                   [c["source"] for f in features for c in f["properties"]["citations"]]):
+        assert len({id(v) for v in values}) == len(set(values)) < len(values)
+
+
+def test_shared_values_keep_their_types_and_signs():
+    """Equal in Python is not equal in JSON: 1, 1.0 and true, 0.0 and -0.0 stay apart."""
+    value = [1, 1.0, True, 0.0, -0.0, {"a": 1}, {"a": 1.0}, {"a": True}, [0.0], [-0.0],
+             {"a": "x"}, {"a": "x"}, None, [None]]
+    kept = compact_feature({"id": "x", "geometry": None, "properties": value}, {})
+    assert dumps(kept) == dumps({"id": "x", "geometry": None, "properties": value})
+    props = kept["properties"]
+    assert props[10] is props[11]
+    assert props[5] is not props[6] and props[8] is not props[9]

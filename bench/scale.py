@@ -18,7 +18,12 @@ the real features by bench/scale_data.py) it starts the app as the Procfile runs
   once more without reader.js (its reading panel and list of places);
 - export: the size of `mapapp export` of the same catalogue.
 
-    python bench/scale.py [--sizes 43,1000,10000,100000]
+    python bench/scale.py [--sizes 43,1000,10000,100000] [--server-only]
+
+`--server-only` measures the server alone, with no browser and no export: start, the
+first `/`, the first request of each data file in brotli (`data files br`) and the
+worker's memory after them: RSS, and for information USS (its own pages) and PSS (its
+share of those it shares with the master and the other worker).
 
 Sends traffic only to 127.0.0.1. The 100,000-feature row of the version this script came
 with takes tens of minutes.
@@ -29,6 +34,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -180,6 +186,58 @@ def measure(size: int, data_dir: Path) -> dict[str, float]:
     return row
 
 
+def memory_mib(pid: int) -> dict[str, float]:
+    """RSS, PSS and USS (private pages) of a process in MiB, from smaps_rollup."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        name, _, rest = line.partition(":")
+        fields[name] = int(rest.split()[0]) / 1024
+    return {"rss": fields["Rss"], "pss": fields["Pss"],
+            "uss": fields["Private_Clean"] + fields["Private_Dirty"]}
+
+
+def measure_server(data_dir: Path) -> dict[str, float]:
+    """start, first `/`, every data file in brotli, then the largest worker's memory."""
+    env = {**os.environ, "MAPAPP_DATA_DIR": str(data_dir)}
+    port = free_port()
+    base = f"http://{LOOPBACK}:{port}"
+    began = time.perf_counter()
+    process = subprocess.Popen([*procfile_command(), "--bind", f"{LOOPBACK}:{port}"],
+                               cwd=ROOT, env={**env, "PORT": str(port)},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(base + "/healthz", process, timeout=1800, interval=0.1)
+        row = {"start": time.perf_counter() - began}
+        row["first"], _ = fetch(base + "/", "gzip, deflate, br")
+        with urllib.request.urlopen(base + "/?lang=ru") as response:
+            page = response.read().decode()
+        files = sorted(set(re.findall(r'"(assets/data/[^"]+\.json)"', page)))
+        began = time.perf_counter()
+        for name in files:
+            fetch(f"{base}/{name}", "br")
+        row["data_br"] = time.perf_counter() - began
+        row.update(max((memory_mib(pid) for pid in children(process.pid)),
+                       key=lambda m: m["rss"]))
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+    return row
+
+
+def server_only(sizes: list[int]) -> None:
+    print(f"# {machine()}")
+    print("| features | start | first `/` | data files br | worker RSS | USS | PSS |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    real = real_size()
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in sizes:
+            data_dir = REAL_DATA if size == real else build(size, Path(tmp) / f"data-{size}")
+            row = measure_server(data_dir)
+            print(f"| {size:,} | {row['start']:.1f} s | {row['first']:.2f} s "
+                  f"| {row['data_br']:.2f} s | {row['rss']:,.0f} MiB | {row['uss']:,.0f} MiB "
+                  f"| {row['pss']:,.0f} MiB |", flush=True)
+
+
 def real_size() -> int:
     """How many features the real catalogue has."""
     return sum(len(json.loads(p.read_text(encoding="utf-8"))["features"])
@@ -190,8 +248,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="43,1000,10000,100000",
                         help="feature counts, comma-separated (43 is the real data)")
+    parser.add_argument("--server-only", action="store_true",
+                        help="start, first request and memory only (no browser, no export)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
+    if args.server_only:
+        server_only(sizes)
+        return
     print(f"# {machine()}")
     print("| features | start | `/embed` HTML gzip | first `/` | ready | zoom / pan "
           "| longest task | worker RSS | export |")

@@ -85,9 +85,14 @@ class Asset:
     def path(self) -> str:
         """`assets/<stem>.<hash>.<ext>`: relative, so pages work under any prefix
         and in the static export."""
-        stem, dot, ext = self.name.rpartition(".")
-        digest = self.sha256[:12]
-        return f"{PREFIX}{stem}.{digest}{dot}{ext}" if dot else f"{PREFIX}{self.name}.{digest}"
+        return asset_path(self.name, self.sha256)
+
+
+def asset_path(name: str, sha256: str) -> str:
+    """The path of an asset named `name` whose body's SHA-256 (hex) is `sha256`."""
+    stem, dot, ext = name.rpartition(".")
+    digest = sha256[:12]
+    return f"{PREFIX}{stem}.{digest}{dot}{ext}" if dot else f"{PREFIX}{name}.{digest}"
 
 
 def content_type_of(name: str) -> str:

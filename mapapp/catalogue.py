@@ -116,9 +116,11 @@ def _not_json(text: str) -> Any:
     raise _NotJson(f"{text} is not a JSON value")
 
 
-def _read_json(path: Path, problems: list[Problem], loaded: dict[str, bytes]) -> Any:
+def _read_json(path: Path, problems: list[Problem], loaded: dict[str, bytes],
+               memo: dict[Any, Any] | None = None) -> Any:
     """Parse one file, turning every way it can be unreadable into a Problem. The bytes
-    read are kept in `loaded`: the data version is their hash, never a second read's."""
+    read are kept in `loaded`: the data version is their hash, never a second read's.
+    With `memo`, equal values are shared (`shared_json`)."""
     name = path.name
     try:
         raw = path.read_bytes()
@@ -135,6 +137,8 @@ def _read_json(path: Path, problems: list[Problem], loaded: dict[str, bytes]) ->
         problems.append(Problem(name, f"not UTF-8: byte {error.start} is {raw[error.start]:#04x}"))
         return None
     try:
+        if memo is not None:
+            return shared_json(text, memo)
         return json.loads(text, parse_constant=_not_json, parse_float=_finite)
     except json.JSONDecodeError as error:
         problems.append(Problem(
@@ -217,13 +221,13 @@ def _load_collection(data_dir: Path, entry: dict[str, Any], source_ids: set[str]
                      problems: list[Problem], schema_problems: list[Problem],
                      loaded: dict[str, bytes], memo: dict[Any, Any]) -> Collection | None:
     """One collection file: read once, the schema, then the rules, then GDAL's view;
-    its values shared with the other files' (`compact_feature`, through `memo`)."""
+    its values shared with the other files' (`shared_json`, through `memo`)."""
     path = data_dir / entry["file"]
     if not path.is_file():
         problems.append(Problem(entry["file"], f"catalogue entry {entry['id']!r} "
                                                "points to a file that does not exist"))
         return None
-    document = _read_json(path, problems, loaded)
+    document = _read_json(path, problems, loaded, memo)
     if document is None:
         return None
     rules = (document, entry["file"], entry["style"], source_ids)
@@ -235,7 +239,7 @@ def _load_collection(data_dir: Path, entry: dict[str, Any], source_ids: set[str]
     if found:
         return None
     problems += _check_gdal_reads(entry["file"], loaded[path.name], document["features"])
-    return _collection(entry, document["features"], memo)
+    return _collection(entry, document["features"])
 
 
 def load_catalogue(data_dir: str | Path) -> Catalogue:
@@ -294,52 +298,49 @@ def load_catalogue(data_dir: str | Path) -> Catalogue:
                      loaded_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
 
 
-def _collection(entry: dict[str, Any], features: list[dict[str, Any]],
-                memo: dict[Any, Any] | None = None) -> Collection:
-    memo = {} if memo is None else memo
+def _collection(entry: dict[str, Any], features: list[dict[str, Any]]) -> Collection:
     return Collection(
         id=entry["id"], file=entry["file"], title=entry["title"], group=entry["group"],
         description=entry["description"], order=entry["order"], style=entry["style"],
-        features=tuple(compact_feature(f, memo) for f in features),
+        features=tuple(features),
         shapes=tuple(shape(f["geometry"]) for f in features),
     )
 
 
-def compact_feature(feature: dict[str, Any], memo: dict[Any, Any]) -> dict[str, Any]:
-    """The feature with every value equal to one seen before (in `memo`) replaced by
+def shared_json(text: str, memo: dict[Any, Any]) -> Any:
+    """JSON parsed with every value equal to one seen before (in `memo`) replaced by
     that one: a text, a citation, a list of facts is held once however many features
-    repeat it. Parsed JSON holds each occurrence apart, and a catalogue repeats much
-    (quotes of one article, sources, statuses, translated facts). The catalogue is never
-    changed once loaded, so shared values are safe; the geometry is left as it is (its
-    numbers rarely repeat)."""
-    return {key: value if key == "geometry" else _shared(value, memo)
-            for key, value in feature.items()}
+    repeat it (quotes of one article, sources, statuses, translated facts), where plain
+    parsing holds each occurrence apart. Values are shared as they are parsed, so the
+    copies never pile up (and leave memory behind). The catalogue is never changed
+    once loaded, so shared values are safe; coordinates, which rarely repeat, are left
+    as they are."""
+    return json.loads(text, parse_constant=_not_json, parse_float=_finite,
+                      object_pairs_hook=lambda pairs: _shared_object(pairs, memo))
+
+
+def _shared_object(pairs: list[tuple[str, Any]], memo: dict[Any, Any]) -> dict[str, Any]:
+    value = {memo.setdefault(k, k): v if k == "coordinates" else _shared(v, memo)
+             for k, v in pairs}
+    return memo.setdefault(("{", *value, *map(id, value.values())), value)
 
 
 def _shared(value: Any, memo: dict[Any, Any]) -> Any:
-    """`value` (parsed JSON), or the equal value already in `memo`. Containers are keyed
-    by the identity of their (already shared) members, numbers by type and exact value
-    (1, 1.0 and true, 0.0 and -0.0 stay apart)."""
-    if isinstance(value, str):
+    """`value`, or the equal one in `memo`; its objects are already shared (the parser
+    shares each as it ends), its lists not yet. A container is keyed by the identity of
+    its (shared) members, a number by its type and exact value (1, 1.0 and true, 0.0 and
+    -0.0 stay apart)."""
+    kind = type(value)
+    if kind is str:
         return memo.setdefault(value, value)
-    if isinstance(value, dict):
-        value = {memo.setdefault(k, k): _shared(v, memo) for k, v in value.items()}
-        key: Any = ("{", *((k, _key(v)) for k, v in value.items()))
-    elif isinstance(value, list):
+    if kind is list:
         value = [_shared(v, memo) for v in value]
-        key = ("[", *map(_key, value))
-    else:
-        return value
-    return memo.setdefault(key, value)
-
-
-def _key(value: Any) -> Any:
-    """What tells a shared member apart from another (see `_shared`)."""
-    if isinstance(value, str | dict | list):
-        return id(value)
-    if isinstance(value, float):
-        return (float, value.hex())
-    return (type(value), value)
+        return memo.setdefault(("[", *map(id, value)), value)
+    if kind is float:
+        return memo.setdefault((float, value.hex()), value)
+    if kind is int:
+        return memo.setdefault((int, value), value)
+    return value  # an object (shared already), true, false, null
 
 
 def _version(loaded: dict[str, bytes]) -> str:

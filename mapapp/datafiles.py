@@ -21,12 +21,13 @@ are, never compressing them again per worker.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any
 
 from mapapp import fastpath
-from mapapp.assets import Assets
+from mapapp.assets import Assets, asset_path
 from mapapp.catalogue import Catalogue, Collection
 from mapapp.features import dumps
 from mapapp.i18n import DEFAULT_LANGUAGE, LANGUAGES
@@ -150,28 +151,85 @@ def packed(name: str, body: bytes) -> tuple[str, str, dict[str, bytes]]:
     return name, hashlib.sha256(body).hexdigest(), compressed(body)
 
 
-def _add_all(files: dict[str, bytes], assets: Assets, compress: bool) -> None:
-    """`files` join `assets`; when `compress` (the app's) held only compressed, as
-    packed assets: raw, the files of a large catalogue would take more memory than all
-    the rest. brotli, zlib and hashlib release Python's lock, so the files are hashed
-    and compressed on every core at once."""
-    if not compress:
-        for name, body in files.items():
-            assets.add(name, body)
-        return
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        for name, sha256, encoded in pool.map(packed, files, files.values()):
+def _add_all(files: dict[str, bytes], assets: Assets) -> None:
+    """`files` join `assets` as they are (the static export's)."""
+    for name, body in files.items():
+        assets.add(name, body)
+
+
+# From this many features on, the files are built in forked processes: building a file
+# is Python (holding the lock), so threads would build one at a time; and what building
+# leaves behind (freed but not given back to the system) stays out of the master that
+# the workers fork from. Below it, forking costs more than it saves.
+PROCESSES_FROM = 2000
+_BUILDING: Catalogue | None = None  # the catalogue a forked builder reads
+
+Packed = tuple[str, str, dict[str, bytes]]  # asset name, SHA-256 (hex), compressed forms
+
+
+def packed_files(collection_index: int, lang: str) -> tuple[list[Packed], Packed]:
+    """A collection's files in `lang`, packed: its detail files (in a big catalogue)
+    and its data file, which links them."""
+    assert _BUILDING is not None
+    collection = _BUILDING.collections[collection_index]
+    name = data_file_name(collection.id, lang)
+    if not details_apart(_BUILDING):
+        return [], packed(name, collection_body(collection, lang))
+    light, files = split_collection(collection, lang)
+    details = [packed(detail_file_name(collection.id, lang, index), body)
+               for index, body in enumerate(files)]
+    urls = [asset_path(detail, sha256) for detail, sha256, _ in details]
+    return details, packed(name, dumps({"type": "FeatureCollection", "features": light,
+                                        "details": urls}))
+
+
+def add_packed_files(catalogue: Catalogue, assets: Assets,
+                     processes_from: int = PROCESSES_FROM) -> None:
+    """Every data file (and detail file) joins `assets` held only compressed (packed
+    assets): raw, the files of a large catalogue would take more memory than all the
+    rest. A job builds one collection's files in one language, on every core: in forked
+    processes for a catalogue of `processes_from` features or more, else in threads
+    (brotli, zlib and hashlib release Python's lock), the largest collections first,
+    so that no core is left with one at the end. A file is held raw only while it is
+    compressed."""
+    global _BUILDING
+    jobs = [(index, lang) for index in range(len(catalogue.collections)) for lang in LANGUAGES]
+    sizes = [len(collection.features) for collection in catalogue.collections]
+    largest_first = sorted(jobs, key=lambda job: -sizes[job[0]])
+    cores = os.cpu_count() or 1
+    forked = cores > 1 and catalogue.feature_count >= processes_from \
+        and "fork" in multiprocessing.get_all_start_methods()
+    _BUILDING = catalogue
+    try:
+        pool: Executor = (ProcessPoolExecutor(cores, mp_context=multiprocessing.get_context("fork"))
+                          if forked else ThreadPoolExecutor(cores))
+        with pool:
+            built = dict(zip(largest_first,
+                             pool.map(packed_files, *zip(*largest_first, strict=True)),
+                             strict=True))
+    finally:
+        _BUILDING = None
+    # in the catalogue's order, detail files first (as the export adds them)
+    for job in jobs:
+        for name, sha256, encoded in built[job][0]:
             assets.add_packed(name, sha256, encoded)
+    for job in jobs:
+        name, sha256, encoded = built[job][1]
+        assets.add_packed(name, sha256, encoded)
 
 
-def add_data_files(catalogue: Catalogue, assets: Assets, compress: bool = True) -> None:
-    """Every data file (each collection in each language) joins `assets`, with its
-    compressed forms when `compress` (the app's; the static export leaves compression
-    to its host); in a big catalogue, its detail files first, since it links them."""
+def add_data_files(catalogue: Catalogue, assets: Assets, compress: bool = True,
+                   processes_from: int = PROCESSES_FROM) -> None:
+    """Every data file (each collection in each language) joins `assets`, held only
+    compressed when `compress` (the app's, `add_packed_files`; the static export leaves
+    compression to its host); in a big catalogue, its detail files first, since it
+    links them."""
+    if compress:
+        add_packed_files(catalogue, assets, processes_from)
+        return
     if not details_apart(catalogue):
         _add_all({data_file_name(collection.id, lang): collection_body(collection, lang)
-                  for collection in catalogue.collections for lang in LANGUAGES},
-                 assets, compress)
+                  for collection in catalogue.collections for lang in LANGUAGES}, assets)
         return
     lights: dict[str, list[dict[str, Any]]] = {}
     detail_urls: dict[str, list[str]] = {}
@@ -183,7 +241,7 @@ def add_data_files(catalogue: Catalogue, assets: Assets, compress: bool = True) 
             names = [detail_file_name(collection.id, lang, index) for index in range(len(files))]
             detail_files.update(zip(names, files, strict=True))
             detail_urls[name] = names
-    _add_all(detail_files, assets, compress)
+    _add_all(detail_files, assets)
     _add_all({name: dumps({"type": "FeatureCollection", "features": light,
                            "details": [assets.url(file) for file in detail_urls[name]]})
-              for name, light in lights.items()}, assets, compress)
+              for name, light in lights.items()}, assets)

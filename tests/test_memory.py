@@ -13,13 +13,15 @@ import pytest
 
 from mapapp import create_app
 from mapapp.asgi import ReadyBytesApp
-from mapapp.catalogue import compact_feature, load_catalogue
-from mapapp.datafiles import collection_body, data_file_name
+from mapapp.assets import Assets
+from mapapp.catalogue import load_catalogue, shared_json
+from mapapp.datafiles import add_data_files, collection_body, data_file_name, details_apart
 from mapapp.fastpath import VARIANT_OVERHEAD, FastPath
 from mapapp.features import dumps
 from mapapp.i18n import LANGUAGES
 from tests.asgi_client import AsgiClient
 from tests.conftest import FIXTURE_DATA
+from tests.test_datafiles import synthetic_catalogue
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -131,8 +133,28 @@ def test_shared_values_keep_their_types_and_signs():
     """Equal in Python is not equal in JSON: 1, 1.0 and true, 0.0 and -0.0 stay apart."""
     value = [1, 1.0, True, 0.0, -0.0, {"a": 1}, {"a": 1.0}, {"a": True}, [0.0], [-0.0],
              {"a": "x"}, {"a": "x"}, None, [None]]
-    kept = compact_feature({"id": "x", "geometry": None, "properties": value}, {})
-    assert dumps(kept) == dumps({"id": "x", "geometry": None, "properties": value})
+    text = json.dumps({"id": "x", "geometry": None, "properties": value})
+    kept = shared_json(text, {})
+    assert dumps(kept) == dumps(json.loads(text))
+    assert [type(v) for v in kept["properties"]] == [type(v) for v in value]
     props = kept["properties"]
     assert props[10] is props[11]
     assert props[5] is not props[6] and props[8] is not props[9]
+
+
+@pytest.mark.parametrize("size", [None, 600])  # the fixture data; details apart
+def test_packed_data_files_are_the_exports_files(size, tmp_path):
+    """Built in threads or in forked processes, held compressed, the files are the ones
+    the export writes as they are: the same paths, the same bytes (detail files too)."""
+    data = FIXTURE_DATA if size is None else synthetic_catalogue(size, tmp_path / "data")
+    catalogue = load_catalogue(data)
+    assert details_apart(catalogue) == (size is not None)
+    raw, by_threads, by_processes = Assets(), Assets(), Assets()
+    add_data_files(catalogue, raw, compress=False)
+    add_data_files(catalogue, by_threads, processes_from=catalogue.feature_count + 1)
+    add_data_files(catalogue, by_processes, processes_from=1)
+    assert list(by_threads.by_path) == list(by_processes.by_path) == list(raw.by_path)
+    for path, asset in raw.by_path.items():
+        assert by_threads.by_path[path].packed and by_processes.by_path[path].packed
+        assert by_threads.by_path[path].body == by_processes.by_path[path].body == asset.body
+        assert by_processes.by_path[path].encoded == by_threads.by_path[path].encoded

@@ -66,6 +66,7 @@ def build_state(app: Flask, tiles: Tiles, previous: AppState | None = None) -> A
     """Everything the app serves, built at once from the data folder. The asset URLs of
     `previous` keep resolving, so a page served just before a reload still loads."""
     catalogue = load_catalogue(app.config["MAPAPP_DATA_DIR"])
+    catalogue.former_ids  # noqa: B018 (built here, before workers fork, not once in each)
     page_context = page_globals(catalogue)
     app.jinja_env.globals.update(page_context)
     assets = load_static_assets()

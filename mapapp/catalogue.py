@@ -316,19 +316,33 @@ def shared_json(text: str, memo: dict[Any, Any]) -> Any:
     once loaded, so shared values are safe; coordinates, which rarely repeat, are left
     as they are."""
     return json.loads(text, parse_constant=_not_json, parse_float=_finite,
-                      object_pairs_hook=lambda pairs: _shared_object(pairs, memo))
+                      object_pairs_hook=_object_sharer(memo))
 
 
-def _shared_object(pairs: list[tuple[str, Any]], memo: dict[Any, Any]) -> dict[str, Any]:
-    value = {memo.setdefault(k, k): v if k == "coordinates" else _shared(v, memo)
-             for k, v in pairs}
-    return memo.setdefault(("{", *value, *map(id, value.values())), value)
+def _object_sharer(memo: dict[Any, Any]) -> Callable[[list[tuple[str, Any]]], Any]:
+    """The parser's hook for each object as it ends: its members shared (`_shared`; an
+    object member is shared already), then the object itself, keyed by its names and
+    the identity of its members."""
+    setdefault = memo.setdefault
+
+    def shared_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        value = {}
+        for name, member in pairs:
+            kind = type(member)
+            if kind is str:
+                member = setdefault(member, member)
+            elif kind is not dict and name != "coordinates":
+                member = _shared(member, memo)
+            value[name] = member
+        return setdefault(("{", *value, *map(id, value.values())), value)
+
+    return shared_object
 
 
 def _shared(value: Any, memo: dict[Any, Any]) -> Any:
     """`value`, or the equal one in `memo`; its objects are already shared (the parser
-    shares each as it ends), its lists not yet. A container is keyed by the identity of
-    its (shared) members, a number by its type and exact value (1, 1.0 and true, 0.0 and
+    shares each as it ends), its lists not yet. A list is keyed by the identity of its
+    (shared) members, a number by its type and exact value (1, 1.0 and true, 0.0 and
     -0.0 stay apart)."""
     kind = type(value)
     if kind is str:

@@ -66,7 +66,10 @@ def build_state(app: Flask, tiles: Tiles, previous: AppState | None = None) -> A
     """Everything the app serves, built at once from the data folder. The asset URLs of
     `previous` keep resolving, so a page served just before a reload still loads."""
     catalogue = load_catalogue(app.config["MAPAPP_DATA_DIR"])
-    catalogue.former_ids  # noqa: B018 (built here, before workers fork, not once in each)
+    # built here, before the workers fork, not on a request in each: reading every
+    # feature in a worker would copy the memory pages it shares with the master
+    catalogue.former_ids  # noqa: B018
+    catalogue.feature_ids  # noqa: B018
     page_context = page_globals(catalogue)
     app.jinja_env.globals.update(page_context)
     assets = load_static_assets()

@@ -95,6 +95,11 @@ class Catalogue:
         raise NotFound(f"no feature {feature_id!r}")
 
     @cached_property
+    def feature_ids(self) -> tuple[str, ...]:
+        """Every feature's id, in catalogue order: the valid values of `feature=`."""
+        return tuple(f["id"] for c in self.collections for f in c.features)
+
+    @cached_property
     def former_ids(self) -> dict[str, str]:
         """Each former id (`previous_ids`) -> the id of the feature that has it now."""
         return {former: f["id"] for c in self.collections for f in c.features

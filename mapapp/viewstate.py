@@ -90,7 +90,7 @@ class PictureRequest:
 def _valid_ids(catalogue: Catalogue) -> dict[str, list[str]]:
     return {
         "layers": [c.id for c in catalogue.collections],
-        "features": [f["id"] for c in catalogue.collections for f in c.features],
+        "features": catalogue.feature_ids,
         "groups": list(group_ids(catalogue).values()),
         "status": [status_id(status) for status in STATUSES],
         "lang": list(LANGUAGES),

@@ -16,7 +16,7 @@ from mapapp.asgi import ReadyBytesApp
 from mapapp.assets import Assets
 from mapapp.catalogue import load_catalogue, shared_json
 from mapapp.datafiles import add_data_files, collection_body, data_file_name, details_apart
-from mapapp.fastpath import VARIANT_OVERHEAD, FastPath
+from mapapp.fastpath import VARIANT_OVERHEAD, FastPath, body_digest
 from mapapp.features import dumps
 from mapapp.i18n import LANGUAGES
 from tests.asgi_client import AsgiClient
@@ -158,3 +158,10 @@ def test_packed_data_files_are_the_exports_files(size, tmp_path):
         assert by_threads.by_path[path].packed and by_processes.by_path[path].packed
         assert by_threads.by_path[path].body == by_processes.by_path[path].body == asset.body
         assert by_processes.by_path[path].encoded == by_threads.by_path[path].encoded
+
+
+def test_an_assets_digest_is_the_fast_paths_digest_of_its_body():
+    """Computed once from the SHA-256 taken at start-up, never from the body per request."""
+    app = create_app({"MAPAPP_DATA_DIR": str(FIXTURE_DATA)})
+    for asset in app.extensions["mapapp"].assets.by_path.values():
+        assert asset.digest == body_digest(asset.body)

@@ -12,6 +12,7 @@ import io
 import json
 import math
 from collections.abc import Callable
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
@@ -204,16 +205,26 @@ def _load_sources(data_dir: Path, problems: list[Problem], schema_problems: list
     return sources, named
 
 
-def _check_gdal_reads(name: str, raw: bytes, features: list[dict[str, Any]]) -> list[Problem]:
-    """GIS clients read the file through GDAL: load the same bytes with geopandas and
-    make sure GDAL sees the same features, in the same order, as the JSON does. Only the
+def _gdal_view(raw: bytes) -> geopandas.GeoDataFrame | Exception:
+    """The file as GDAL reads it (its ids and geometries), or why it cannot. Only the
     ids and geometries are read into the frame (GDAL parses the whole file either way):
     a third of the time of reading every field, which at start-up is a second parse of
     every file."""
     try:
-        frame = geopandas.read_file(io.BytesIO(raw), engine="pyogrio", columns=["id"])
+        return geopandas.read_file(io.BytesIO(raw), engine="pyogrio", columns=["id"])
     except Exception as error:  # GDAL's errors are many; any of them refuses the file
-        return [Problem(name, f"GDAL cannot read the file: {error}")]
+        return error
+
+
+def _check_gdal_reads(name: str, raw: bytes, features: list[dict[str, Any]],
+                      view: Future[geopandas.GeoDataFrame | Exception] | None = None
+                      ) -> list[Problem]:
+    """GIS clients read the file through GDAL: load the same bytes with geopandas and
+    make sure GDAL sees the same features, in the same order, as the JSON does. `view`:
+    GDAL's reading of `raw` begun before (`_gdal_view`)."""
+    frame = view.result() if view is not None else _gdal_view(raw)
+    if isinstance(frame, Exception):
+        return [Problem(name, f"GDAL cannot read the file: {frame}")]
     expected = [feature["id"] for feature in features]
     seen = frame["id"].tolist() if "id" in frame.columns else []
     if seen != expected:
@@ -224,7 +235,8 @@ def _check_gdal_reads(name: str, raw: bytes, features: list[dict[str, Any]]) -> 
 
 def _load_collection(data_dir: Path, entry: dict[str, Any], source_ids: set[str],
                      problems: list[Problem], schema_problems: list[Problem],
-                     loaded: dict[str, bytes], memo: dict[Any, Any]) -> Collection | None:
+                     loaded: dict[str, bytes], memo: dict[Any, Any],
+                     gdal: Executor) -> Collection | None:
     """One collection file: read once, the schema, then the rules, then GDAL's view;
     its values shared with the other files' (`shared_json`, through `memo`)."""
     path = data_dir / entry["file"]
@@ -235,6 +247,9 @@ def _load_collection(data_dir: Path, entry: dict[str, Any], source_ids: set[str]
     document = _read_json(path, problems, loaded, memo)
     if document is None:
         return None
+    # GDAL reads the same bytes meanwhile, in `gdal`'s thread (it lets go of Python's
+    # lock while it parses): its view is compared once the rules have passed
+    view = gdal.submit(_gdal_view, loaded[path.name])
     rules = (document, entry["file"], entry["style"], source_ids)
     if _checked("collection", document, entry["file"], schema_problems).problems:
         problems += _safely(check_feature_collection, *rules)
@@ -243,7 +258,7 @@ def _load_collection(data_dir: Path, entry: dict[str, Any], source_ids: set[str]
     problems += found
     if found:
         return None
-    problems += _check_gdal_reads(entry["file"], loaded[path.name], document["features"])
+    problems += _check_gdal_reads(entry["file"], loaded[path.name], document["features"], view)
     return _collection(entry, document["features"])
 
 
@@ -265,30 +280,33 @@ def load_catalogue(data_dir: str | Path) -> Catalogue:
     owner: dict[str, str] = {}
     listed_files: set[str] = set()
     memo: dict[Any, Any] = {}  # values seen, shared by every collection
-    for index, entry in enumerate(entries):
-        if isinstance(entry, dict) and isinstance(entry.get("file"), str):
-            listed_files.add(entry["file"])  # refused or not, the file has its entry
-        if report.refuses("collections", index):
-            problems += _safely(check_catalogue_entry, entry, CATALOGUE_FILE, index)
-            continue
-        entry_problems = check_catalogue_entry(entry, CATALOGUE_FILE, index)
-        problems += entry_problems
-        if entry_problems:
-            continue
-        if entry["id"] in {c.id for c in collections}:
-            problems.append(Problem(CATALOGUE_FILE, f"collection {entry['id']!r} listed twice",
-                                    field="id"))
-            continue
-        collection = _load_collection(data_dir, entry, source_ids, problems, schema_problems,
-                                      loaded, memo)
-        if collection is None:
-            continue
-        for feature in collection.features:
-            if feature["id"] in owner:
-                problems.append(Problem(entry["file"], f"id already used in {owner[feature['id']]}",
-                                        feature["id"], "id"))
-            owner[feature["id"]] = entry["file"]
-        collections.append(collection)
+    # GDAL reads each file in this thread while the rules check it (`_load_collection`)
+    with ThreadPoolExecutor(1, thread_name_prefix="mapapp-gdal") as gdal:
+        for index, entry in enumerate(entries):
+            if isinstance(entry, dict) and isinstance(entry.get("file"), str):
+                listed_files.add(entry["file"])  # refused or not, the file has its entry
+            if report.refuses("collections", index):
+                problems += _safely(check_catalogue_entry, entry, CATALOGUE_FILE, index)
+                continue
+            entry_problems = check_catalogue_entry(entry, CATALOGUE_FILE, index)
+            problems += entry_problems
+            if entry_problems:
+                continue
+            if entry["id"] in {c.id for c in collections}:
+                problems.append(Problem(CATALOGUE_FILE, f"collection {entry['id']!r} listed twice",
+                                        field="id"))
+                continue
+            collection = _load_collection(data_dir, entry, source_ids, problems, schema_problems,
+                                          loaded, memo, gdal)
+            if collection is None:
+                continue
+            for feature in collection.features:
+                if feature["id"] in owner:
+                    problems.append(Problem(entry["file"],
+                                            f"id already used in {owner[feature['id']]}",
+                                            feature["id"], "id"))
+                owner[feature["id"]] = entry["file"]
+            collections.append(collection)
     for path in sorted(data_dir.glob("*.geojson")):
         if path.name not in listed_files:
             problems.append(Problem(path.name, f"no entry in {CATALOGUE_FILE} for this file"))

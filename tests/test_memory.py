@@ -165,3 +165,22 @@ def test_an_assets_digest_is_the_fast_paths_digest_of_its_body():
     app = create_app({"MAPAPP_DATA_DIR": str(FIXTURE_DATA)})
     for asset in app.extensions["mapapp"].assets.by_path.values():
         assert asset.digest == body_digest(asset.body)
+
+
+def test_gdals_view_read_beside_the_rules_still_refuses():
+    """GDAL reads a file in a thread while the rules check it: its findings are the same."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from mapapp.catalogue import _check_gdal_reads, _gdal_view
+
+    raw = (FIXTURE_DATA / "energy.geojson").read_bytes()
+    features = json.loads(raw)["features"]
+    renamed = [{**f, "id": f"x-{f['id']}"} for f in features]
+    with ThreadPoolExecutor(1) as gdal:
+        for view in (None, gdal.submit(_gdal_view, raw)):
+            assert _check_gdal_reads("energy.geojson", raw, features, view) == []
+        assert "GDAL reads" in _check_gdal_reads("energy.geojson", raw, renamed,
+                                                 gdal.submit(_gdal_view, raw))[0].message
+        broken = _check_gdal_reads("energy.geojson", b"{", features,
+                                   gdal.submit(_gdal_view, b"{"))
+        assert broken[0].message.startswith("GDAL cannot read the file")

@@ -49,12 +49,10 @@ from scale_data import REAL_DATA, build
 from servers import (
     LOOPBACK,
     ROOT,
+    catalogue_server,
     children,
-    free_port,
     machine,
-    procfile_command,
     rss_mib,
-    wait_for,
 )
 
 # Leaflet sets window.L once it is complete: catch it there and keep every map it makes.
@@ -165,23 +163,13 @@ def export_mib(data_dir: Path, env: dict[str, str]) -> tuple[float, float]:
 
 
 def measure(size: int, data_dir: Path) -> dict[str, float]:
-    env = {**os.environ, "MAPAPP_DATA_DIR": str(data_dir)}
-    port = free_port()
-    base = f"http://{LOOPBACK}:{port}"
-    began = time.perf_counter()
-    process = subprocess.Popen([*procfile_command(), "--bind", f"{LOOPBACK}:{port}"],
-                               cwd=ROOT, env={**env, "PORT": str(port)},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_for(base + "/healthz", process, timeout=1800, interval=0.1)
-        row = {"start": time.perf_counter() - began}
+    with catalogue_server(data_dir) as (base, process, start):
+        row = {"start": start}
         row["first"], _ = fetch(base + "/", "gzip, deflate, br")
         _, row["embed_gzip"] = fetch(base + "/embed", "gzip")
         row.update(browser_figures(base + "/embed"))
         row["rss"] = max(rss_mib(pid) for pid in children(process.pid))
-    finally:
-        process.terminate()
-        process.wait(timeout=60)
+    env = {**os.environ, "MAPAPP_DATA_DIR": str(data_dir)}
     row["export"], row["export_s"] = export_mib(data_dir, env)
     return row
 
@@ -198,16 +186,8 @@ def memory_mib(pid: int) -> dict[str, float]:
 
 def measure_server(data_dir: Path) -> dict[str, float]:
     """start, first `/`, every data file in brotli, then the largest worker's memory."""
-    env = {**os.environ, "MAPAPP_DATA_DIR": str(data_dir)}
-    port = free_port()
-    base = f"http://{LOOPBACK}:{port}"
-    began = time.perf_counter()
-    process = subprocess.Popen([*procfile_command(), "--bind", f"{LOOPBACK}:{port}"],
-                               cwd=ROOT, env={**env, "PORT": str(port)},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_for(base + "/healthz", process, timeout=1800, interval=0.1)
-        row = {"start": time.perf_counter() - began}
+    with catalogue_server(data_dir) as (base, process, start):
+        row = {"start": start}
         row["first"], _ = fetch(base + "/", "gzip, deflate, br")
         with urllib.request.urlopen(base + "/?lang=ru") as response:
             page = response.read().decode()
@@ -218,9 +198,6 @@ def measure_server(data_dir: Path) -> dict[str, float]:
         row["data_br"] = time.perf_counter() - began
         row.update(max((memory_mib(pid) for pid in children(process.pid)),
                        key=lambda m: m["rss"]))
-    finally:
-        process.terminate()
-        process.wait(timeout=60)
     return row
 
 

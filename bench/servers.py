@@ -52,6 +52,27 @@ def procfile_command() -> list[str]:
 
 
 @contextmanager
+def catalogue_server(data_dir: Path, **settings: str
+                     ) -> Iterator[tuple[str, subprocess.Popen, float]]:
+    """The app on `data_dir` (and any other `settings`) as the Procfile runs it, on a free
+    loopback port: its base URL, its process and the seconds from launch to its first
+    /healthz answer. Stopped on leaving."""
+    port = free_port()
+    base = f"http://{LOOPBACK}:{port}"
+    env = {**os.environ, "MAPAPP_DATA_DIR": str(data_dir), **settings, "PORT": str(port)}
+    began = time.perf_counter()
+    process = subprocess.Popen([*procfile_command(), "--bind", f"{LOOPBACK}:{port}"],
+                               cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(base + "/healthz", process, timeout=1800, interval=0.1)
+        yield base, process, time.perf_counter() - began
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+
+
+@contextmanager
 def running(command: list[str], ready_url: str,
             env: dict[str, str] | None = None) -> Iterator[subprocess.Popen]:
     """A server process, once `ready_url` answers; stopped (SIGTERM) on leaving."""

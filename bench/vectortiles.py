@@ -13,8 +13,6 @@ largest worker's memory. One load each: numbers from a loaded machine are noisy.
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from scale import CATCH_MAP, TIME_MOVE
 from scale_data import build
-from servers import LOOPBACK, ROOT, children, free_port, procfile_command, rss_mib, wait_for
+from servers import LOOPBACK, catalogue_server, children, rss_mib
 
 
 def archive_figures(data_dir: Path) -> tuple[float, float]:
@@ -72,22 +70,11 @@ def page_figures(url: str, tiles: bool) -> dict[str, float]:
 
 
 def measure(data_dir: Path, mode: str) -> dict[str, float]:
-    env = {**os.environ, "MAPAPP_DATA_DIR": str(data_dir),
-           "MAPAPP_VECTOR_TILES_FROM": "1" if mode == "tiles" else "0"}
-    port = free_port()
-    base = f"http://{LOOPBACK}:{port}"
-    began = time.perf_counter()
-    process = subprocess.Popen([*procfile_command(), "--bind", f"{LOOPBACK}:{port}"],
-                               cwd=ROOT, env={**env, "PORT": str(port)},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_for(base + "/healthz", process, timeout=1800, interval=0.1)
-        row = {"start": time.perf_counter() - began}
+    tiles_from = "1" if mode == "tiles" else "0"
+    with catalogue_server(data_dir, MAPAPP_VECTOR_TILES_FROM=tiles_from) as (base, process, start):
+        row = {"start": start}
         row.update(page_figures(base + "/embed", mode == "tiles"))
         row["rss"] = max(rss_mib(pid) for pid in children(process.pid))
-    finally:
-        process.terminate()
-        process.wait(timeout=60)
     return row
 
 

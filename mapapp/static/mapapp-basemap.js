@@ -14,6 +14,14 @@
     return String(text).replace(/[&<>\u0022]/g, (character) => HTML_ESCAPES[character]);
   }
 
+  /* The outlines' credit: shown from the start (creditTiles), so that outlines drawn
+     once tiles fail change nothing on screen; a credit that came with them would widen
+     the attribution and move the controls beside it, on a slow phone before ready. */
+  function basemapCredit() {
+    return escapeHtml(_("Country outlines:")) +
+      " <a href=\"https://www.naturalearthdata.com/\">Natural Earth</a>";
+  }
+
   let basemapRequested = false;
   function drawBasemap() {
     if (basemapRequested || !data.basemap) return;
@@ -28,8 +36,7 @@
           pane: "mapapp-basemap", interactive: false,
           style: { color: "#8e9aa3", weight: 1, opacity: 1, fill: true, fillColor: "#f6f4ee",
             fillOpacity: 1, className: "mapapp-basemap-country" },
-          attribution: escapeHtml(_("Country outlines:")) +
-            " <a href=\"https://www.naturalearthdata.com/\">Natural Earth</a>",
+          attribution: basemapCredit(),
         }).addTo(S.map);
         document.documentElement.setAttribute("data-basemap", "drawn");
       })
@@ -44,11 +51,12 @@
     tileLayers.push(layer);
   }
 
-  /* The tiles' credit, before the tiles: the first view keeps clear of the attribution
-     as it will be drawn. */
+  /* The tiles' credit, and the outlines' that stand in for them, before the tiles:
+     the first view keeps clear of the attribution as it will be drawn. */
   function creditTiles(map) {
     if (!map.attributionControl) return;
     for (const layer of tileLayers) map.attributionControl.addAttribution(layer.getAttribution());
+    if (data.basemap) map.attributionControl.addAttribution(basemapCredit());
   }
 
   /* The tiles at the view the map opens with, so no tile of another view is fetched in

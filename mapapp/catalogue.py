@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import geopandas
-from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from mapapp.dataschema import SchemaReport, check_schema, without_explained
@@ -254,12 +253,13 @@ def _load_collection(data_dir: Path, entry: dict[str, Any], source_ids: set[str]
     if _checked("collection", document, entry["file"], schema_problems).problems:
         problems += _safely(check_feature_collection, *rules)
         return None
-    found = check_feature_collection(*rules)
+    shapes: list[Any] = []  # each feature's shape, as the rules built it
+    found = check_feature_collection(*rules, shapes=shapes)
     problems += found
     if found:
         return None
     problems += _check_gdal_reads(entry["file"], loaded[path.name], document["features"], view)
-    return _collection(entry, document["features"])
+    return _collection(entry, document["features"], shapes)
 
 
 def load_catalogue(data_dir: str | Path) -> Catalogue:
@@ -321,12 +321,14 @@ def load_catalogue(data_dir: str | Path) -> Catalogue:
                      loaded_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
 
 
-def _collection(entry: dict[str, Any], features: list[dict[str, Any]]) -> Collection:
+def _collection(entry: dict[str, Any], features: list[dict[str, Any]],
+                shapes: list[BaseGeometry]) -> Collection:
+    """`shapes`: the features' shapes as the rules built them (every one valid, since
+    the rules passed), not built a third time."""
     return Collection(
         id=entry["id"], file=entry["file"], title=entry["title"], group=entry["group"],
         description=entry["description"], order=entry["order"], style=entry["style"],
-        features=tuple(features),
-        shapes=tuple(shape(f["geometry"]) for f in features),
+        features=tuple(features), shapes=tuple(shapes),
     )
 
 

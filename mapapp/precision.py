@@ -66,8 +66,20 @@ def along_km(positions: list[list[float]], line: BaseGeometry) -> list[float]:
             for position in positions]
 
 
-def check_location(props: Mapping[str, Any], geometry: Any) -> Iterator[tuple[str, str]]:
-    """Yields (field, message) for every broken promise of the feature's precision."""
+def try_shape(geometry: Any) -> BaseGeometry | Exception:
+    """`geometry` as a shapely shape, or why it is none: built once per feature and
+    handed to every rule that needs it, since building it is a large part of loading."""
+    try:
+        return shape(geometry)
+    except Exception as error:  # shapely raises several types for malformed input
+        return error
+
+
+def check_location(props: Mapping[str, Any], geometry: Any,
+                   shaped: BaseGeometry | Exception | None = None,
+                   ) -> Iterator[tuple[str, str]]:
+    """Yields (field, message) for every broken promise of the feature's precision.
+    `shaped`: `try_shape(geometry)` if the caller has it already."""
     precision = props.get("precision")
     if precision not in PRECISIONS:
         yield "precision", f"{precision!r} is not one of {', '.join(PRECISIONS)}"
@@ -88,7 +100,7 @@ def check_location(props: Mapping[str, Any], geometry: Any) -> Iterator[tuple[st
     sources = list(_check_sources(props.get("location_sources")))
     yield from (problem for problem in sources if isinstance(problem, tuple))
     entries = [entry for entry in sources if isinstance(entry, dict)]
-    shaped = _shape(geometry)
+    shaped = _usable(try_shape(geometry) if shaped is None else shaped)
     names = {entry["name"].strip().casefold() for entry in entries}
     if len(names) < 2:
         if precision == "exact":
@@ -109,12 +121,10 @@ def check_location(props: Mapping[str, Any], geometry: Any) -> Iterator[tuple[st
         yield "via", "only schematic lines list the places they pass through"
 
 
-def _shape(geometry: Any) -> BaseGeometry | None:
-    try:
-        shaped = shape(geometry)
-    except Exception:  # the geometry's own check reports it
-        return None
-    return None if shaped.is_empty else shaped
+def _usable(shaped: BaseGeometry | Exception) -> BaseGeometry | None:
+    """The shape, unless it could not be built or is empty (the geometry's own check
+    reports those)."""
+    return None if isinstance(shaped, Exception) or shaped.is_empty else shaped
 
 
 def _check_sources(sources: Any) -> Iterator[tuple[str, str] | dict[str, Any]]:

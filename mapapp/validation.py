@@ -12,11 +12,10 @@ from datetime import date
 from typing import Any
 
 import shapely
-from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from mapapp.fields import is_web_url, nonempty_str
-from mapapp.precision import check_location
+from mapapp.precision import check_location, try_shape
 from mapapp.problems import Problem
 from mapapp.translated import (
     LANGUAGES,
@@ -163,9 +162,12 @@ def is_iso_date(value: Any) -> bool:
 
 
 def check_feature_collection(
-    document: Any, file: str, style: Mapping[str, Any], source_ids: set[str]
+    document: Any, file: str, style: Mapping[str, Any], source_ids: set[str],
+    shapes: list[BaseGeometry | Exception | None] | None = None,
 ) -> list[Problem]:
-    """A whole collection file: its envelope, then every feature."""
+    """A whole collection file: its envelope, then every feature. `shapes`, if given,
+    receives each feature's shape as the rules built it (`try_shape`; None for what is
+    no object), so that the loader need not build it again."""
     if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
         return [Problem(file, "not a GeoJSON FeatureCollection", field="type")]
     problems: list[Problem] = []
@@ -184,17 +186,22 @@ def check_feature_collection(
         if isinstance(fid, str) and fid in seen:
             problems.append(Problem(file, "duplicate id in this file", label, "id"))
         seen.add(label)
+        shaped = try_shape(feature.get("geometry")) if isinstance(feature, dict) else None
+        if shapes is not None:
+            shapes.append(shaped)
         problems += [
             Problem(file, message, label, field)
-            for field, message in check_feature(feature, style, source_ids)
+            for field, message in check_feature(feature, style, source_ids, shaped)
         ]
     return problems
 
 
 def check_feature(
-    feature: Any, style: Mapping[str, Any], source_ids: set[str]
+    feature: Any, style: Mapping[str, Any], source_ids: set[str],
+    shaped: BaseGeometry | Exception | None = None,
 ) -> Iterator[tuple[str, str]]:
-    """Yields (field, message) for everything wrong with one feature."""
+    """Yields (field, message) for everything wrong with one feature. `shaped`:
+    `try_shape` of its geometry if the caller has it already (else built here, once)."""
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
         yield "type", "not a GeoJSON Feature"
         return
@@ -205,12 +212,15 @@ def check_feature(
         yield "id", f"{fid!r} is not lowercase-hyphenated"
     if "previous_ids" in feature:
         yield from _check_previous_ids(feature["previous_ids"], fid)
-    yield from check_geometry(feature.get("geometry"))
+    geometry = feature.get("geometry")
+    if shaped is None:
+        shaped = try_shape(geometry)
+    yield from check_geometry(geometry, shaped)
     properties = feature.get("properties")
     if not isinstance(properties, dict):
         yield "properties", "missing or not an object"
         return
-    yield from check_properties(properties, feature.get("geometry"), style, source_ids)
+    yield from check_properties(properties, geometry, style, source_ids, shaped)
 
 
 def _check_previous_ids(previous: Any, fid: Any) -> Iterator[tuple[str, str]]:
@@ -254,7 +264,9 @@ def check_previous_ids(features: Iterable[tuple[str, Mapping[str, Any]]]) -> lis
     return problems
 
 
-def check_geometry(geometry: Any) -> Iterator[tuple[str, str]]:
+def check_geometry(geometry: Any, shaped: BaseGeometry | Exception | None = None,
+                   ) -> Iterator[tuple[str, str]]:
+    """`shaped`: `try_shape(geometry)` if the caller has it already."""
     if not isinstance(geometry, dict):
         yield "geometry", "missing (every mapped feature needs a geometry)"
         return
@@ -262,10 +274,9 @@ def check_geometry(geometry: Any) -> Iterator[tuple[str, str]]:
     if kind not in GEOMETRY_TYPES:
         yield "geometry.type", f"{kind!r} is not one of {', '.join(GEOMETRY_TYPES)}"
         return
-    try:
-        geom = shape(geometry)
-    except Exception as error:  # shapely raises several types for malformed input
-        yield "geometry.coordinates", f"not a valid {kind}: {error}"
+    geom = try_shape(geometry) if shaped is None else shaped
+    if isinstance(geom, Exception):
+        yield "geometry.coordinates", f"not a valid {kind}: {geom}"
         return
     if geom.is_empty:
         yield "geometry", "empty geometry"
@@ -298,6 +309,7 @@ def _check_parts(geom: BaseGeometry) -> Iterator[tuple[str, str]]:
 def check_properties(
     props: Mapping[str, Any], geometry: Any,
     style: Mapping[str, Any], source_ids: set[str],
+    shaped: BaseGeometry | Exception | None = None,
 ) -> Iterator[tuple[str, str]]:
     for name in ("name", "kind", "summary"):
         if not nonempty_str(props.get(name)):
@@ -312,7 +324,7 @@ def check_properties(
         yield "status", f"{props.get('status')!r} is not one of {', '.join(STATUSES)}"
     yield from _check_facts(props.get("facts"))
     yield from _check_citations(props.get("citations"), source_ids)
-    yield from check_location(props, geometry)
+    yield from check_location(props, geometry, shaped)
     color_by = style.get("color_by")
     if isinstance(color_by, dict):
         key, values = color_by.get("property"), color_by.get("values", {})

@@ -37,9 +37,9 @@ KM_PER_DEGREE_LAT = 110.574
 KM_PER_DEGREE_LON_AT_EQUATOR = 111.320
 
 
-def _local_km(geometry: BaseGeometry, position: list[float]) -> BaseGeometry:
-    """`geometry` in km on a plane centred on [lon, lat] `position` (the origin),
-    where distances near the position are true."""
+def _local_km(geometry: Any, position: list[float]) -> Any:
+    """`geometry` (one shape or an array of them) in km on a plane centred on
+    [lon, lat] `position` (the origin), where distances near the position are true."""
     lon, lat = position
     scale_x = KM_PER_DEGREE_LON_AT_EQUATOR * math.cos(math.radians(lat))
 
@@ -60,10 +60,14 @@ def distance_km(position: list[float], geometry: BaseGeometry) -> float:
 def along_km(positions: list[list[float]], line: BaseGeometry) -> list[float]:
     """How far along `line` the point nearest to each position lies (km, on one
     plane centred on the line): the order of places on a route."""
+    if not positions:
+        return []
     centre = [line.centroid.x, line.centroid.y]
     local = _local_km(line, centre)
-    return [float(local.project(_local_km(shapely.Point(*position), centre)))
-            for position in positions]
+    # all the positions as points in one call and moved in one transform (the same
+    # arithmetic per coordinate as one by one): a Point each was most of this check
+    points = _local_km(shapely.points(positions), centre)
+    return [float(along) for along in shapely.line_locate_point(local, points)]
 
 
 def try_shape(geometry: Any) -> BaseGeometry | Exception:

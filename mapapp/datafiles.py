@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any
 
@@ -146,15 +147,37 @@ def compressed(body: bytes) -> dict[str, bytes]:
             for encoding in COMPRESS_LEVELS}
 
 
-def packed(name: str, body: bytes) -> tuple[str, str, dict[str, bytes]]:
-    """A file's asset name, the SHA-256 (hex) of its bytes, and its compressed forms."""
-    return name, hashlib.sha256(body).hexdigest(), compressed(body)
+File = tuple[str, bytes, str]  # asset name, body, SHA-256 (hex) of the body
+Packed = tuple[str, str, dict[str, bytes]]  # asset name, SHA-256 (hex), compressed forms
 
 
-def _add_all(files: dict[str, bytes], assets: Assets) -> None:
-    """`files` join `assets` as they are (the static export's)."""
-    for name, body in files.items():
-        assets.add(name, body)
+def _file(name: str, body: bytes) -> File:
+    return name, body, hashlib.sha256(body).hexdigest()
+
+
+def collection_files(collection: Collection, lang: str, apart: bool
+                     ) -> tuple[list[File], File]:
+    """A collection's files in `lang`: its detail files (when the popups' text travels
+    `apart`) and its data file, which links them by their content-hashed paths."""
+    name = data_file_name(collection.id, lang)
+    if not apart:
+        return [], _file(name, collection_body(collection, lang))
+    light, bodies = split_collection(collection, lang)
+    details = [_file(detail_file_name(collection.id, lang, index), body)
+               for index, body in enumerate(bodies)]
+    urls = [asset_path(detail, sha256) for detail, _, sha256 in details]
+    return details, _file(name, dumps({"type": "FeatureCollection", "features": light,
+                                       "details": urls}))
+
+
+def _add_in_order(built: Sequence[tuple[list[Any], Any]], add: Callable[..., object]) -> None:
+    """Each job's files, in the catalogue's order: every detail file, then every data
+    file (which links them), whether held raw (the export's) or packed (the app's)."""
+    for details, _ in built:
+        for file in details:
+            add(*file)
+    for _, file in built:
+        add(*file)
 
 
 # From this many features on, the files are built in forked processes: building a file
@@ -164,23 +187,15 @@ def _add_all(files: dict[str, bytes], assets: Assets) -> None:
 PROCESSES_FROM = 2000
 _BUILDING: Catalogue | None = None  # the catalogue a forked builder reads
 
-Packed = tuple[str, str, dict[str, bytes]]  # asset name, SHA-256 (hex), compressed forms
-
 
 def packed_files(collection_index: int, lang: str) -> tuple[list[Packed], Packed]:
-    """A collection's files in `lang`, packed: its detail files (in a big catalogue)
-    and its data file, which links them."""
+    """A collection's files in `lang` (`collection_files`), each held raw only while
+    it is compressed."""
     assert _BUILDING is not None
-    collection = _BUILDING.collections[collection_index]
-    name = data_file_name(collection.id, lang)
-    if not details_apart(_BUILDING):
-        return [], packed(name, collection_body(collection, lang))
-    light, files = split_collection(collection, lang)
-    details = [packed(detail_file_name(collection.id, lang, index), body)
-               for index, body in enumerate(files)]
-    urls = [asset_path(detail, sha256) for detail, sha256, _ in details]
-    return details, packed(name, dumps({"type": "FeatureCollection", "features": light,
-                                        "details": urls}))
+    details, main = collection_files(_BUILDING.collections[collection_index], lang,
+                                     details_apart(_BUILDING))
+    return ([(name, sha256, compressed(body)) for name, body, sha256 in details],
+            (main[0], main[2], compressed(main[1])))
 
 
 def add_packed_files(catalogue: Catalogue, assets: Assets,
@@ -190,8 +205,7 @@ def add_packed_files(catalogue: Catalogue, assets: Assets,
     rest. A job builds one collection's files in one language, on every core: in forked
     processes for a catalogue of `processes_from` features or more, else in threads
     (brotli, zlib and hashlib release Python's lock), the largest collections first,
-    so that no core is left with one at the end. A file is held raw only while it is
-    compressed."""
+    so that no core is left with one at the end."""
     global _BUILDING
     jobs = [(index, lang) for index in range(len(catalogue.collections)) for lang in LANGUAGES]
     sizes = [len(collection.features) for collection in catalogue.collections]
@@ -209,13 +223,7 @@ def add_packed_files(catalogue: Catalogue, assets: Assets,
                              strict=True))
     finally:
         _BUILDING = None
-    # in the catalogue's order, detail files first (as the export adds them)
-    for job in jobs:
-        for name, sha256, encoded in built[job][0]:
-            assets.add_packed(name, sha256, encoded)
-    for job in jobs:
-        name, sha256, encoded = built[job][1]
-        assets.add_packed(name, sha256, encoded)
+    _add_in_order([built[job] for job in jobs], assets.add_packed)
 
 
 def add_data_files(catalogue: Catalogue, assets: Assets, compress: bool = True,
@@ -227,21 +235,7 @@ def add_data_files(catalogue: Catalogue, assets: Assets, compress: bool = True,
     if compress:
         add_packed_files(catalogue, assets, processes_from)
         return
-    if not details_apart(catalogue):
-        _add_all({data_file_name(collection.id, lang): collection_body(collection, lang)
-                  for collection in catalogue.collections for lang in LANGUAGES}, assets)
-        return
-    lights: dict[str, list[dict[str, Any]]] = {}
-    detail_urls: dict[str, list[str]] = {}
-    detail_files: dict[str, bytes] = {}
-    for collection in catalogue.collections:
-        for lang in LANGUAGES:
-            name = data_file_name(collection.id, lang)
-            lights[name], files = split_collection(collection, lang)
-            names = [detail_file_name(collection.id, lang, index) for index in range(len(files))]
-            detail_files.update(zip(names, files, strict=True))
-            detail_urls[name] = names
-    _add_all(detail_files, assets)
-    _add_all({name: dumps({"type": "FeatureCollection", "features": light,
-                           "details": [assets.url(file) for file in detail_urls[name]]})
-              for name, light in lights.items()}, assets)
+    apart = details_apart(catalogue)
+    _add_in_order([collection_files(collection, lang, apart)
+                   for collection in catalogue.collections for lang in LANGUAGES],
+                  lambda name, body, _sha256: assets.add(name, body))

@@ -113,44 +113,34 @@
     ctx.stroke();
   }
 
-  function circle(ctx, point, radius) {
+  /* A circle filled and outlined as Leaflet draws a circle marker with these path
+     options (mapapp-layers.js pointLayer): fill colour and opacity, outline colour,
+     opacity, weight and dashes. */
+  function paintCircle(ctx, point, radius, style) {
     ctx.beginPath();
     ctx.arc(point.x, point.y, radius, 0, 2 * Math.PI);
+    ctx.globalAlpha = style.fillOpacity;
+    ctx.fillStyle = style.fillColor;
+    ctx.fill();
+    ctx.globalAlpha = style.opacity;
+    ctx.setLineDash(style.dashes || []);
+    ctx.lineWidth = style.weight;
+    ctx.strokeStyle = style.color;
+    ctx.stroke();
   }
 
   function drawPoint(ctx, point, collection, props) {
     const fill = colour(collection, props);
     const radius = collection.style.radius || 7;
     if (props.precision !== "approximate") {
-      circle(ctx, point, radius);
-      ctx.globalAlpha = 0.95;
-      ctx.fillStyle = fill;
-      ctx.fill();
-      ctx.globalAlpha = 1;
-      ctx.setLineDash([]);
-      ctx.lineWidth = 2;
-      ctx.strokeStyle = "#ffffff";
-      ctx.stroke();
+      paintCircle(ctx, point, radius,
+        { fillColor: fill, fillOpacity: 0.95, color: "#ffffff", opacity: 1, weight: 2 });
       return;
     }
-    circle(ctx, point, (props.error_km || 1) * 1000 / metresPerPixel());
-    ctx.globalAlpha = 0.12;
-    ctx.fillStyle = fill;
-    ctx.fill();
-    ctx.globalAlpha = 0.5;
-    ctx.setLineDash([]);
-    ctx.lineWidth = 1;
-    ctx.strokeStyle = fill;
-    ctx.stroke();
-    circle(ctx, point, radius);
-    ctx.globalAlpha = 0.9;
-    ctx.fillStyle = "#ffffff";
-    ctx.fill();
-    ctx.globalAlpha = 1;
-    ctx.setLineDash([3, 2]);
-    ctx.lineWidth = 2.5;
-    ctx.strokeStyle = fill;
-    ctx.stroke();
+    paintCircle(ctx, point, (props.error_km || 1) * 1000 / metresPerPixel(),
+      { fillColor: fill, fillOpacity: 0.12, color: fill, opacity: 0.5, weight: 1 });
+    paintCircle(ctx, point, radius,
+      { fillColor: "#ffffff", fillOpacity: 0.9, color: fill, opacity: 1, weight: 2.5, dashes: [3, 2] });
   }
 
   /* A protomaps-leaflet symbolizer: draws one tile feature on the tile's canvas. */

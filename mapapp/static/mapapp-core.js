@@ -68,7 +68,8 @@
      facts, sources: mapapp/datafiles.py); `details` is the position of the file that
      holds it, of the collection's `details`. withDetails(id, then) runs `then` once that
      file is in and merged (at once when there is nothing to fetch); a file that fails
-     leaves the feature as it is, marked `detailsMissing`, and is asked for again next time. */
+     leaves its features as they are (still naming it: their popups say the rest is
+     missing), and is asked for again next time. */
   const detailFiles = new Map(); // url -> the promise of its merging
 
   function mergeDetails(file) {
@@ -83,7 +84,6 @@
         props.translations[lang] = { ...(props.translations[lang] || {}), ...texts };
       }
       delete entry.feature.details;
-      delete entry.feature.detailsMissing;
     }
   }
 
@@ -98,10 +98,7 @@
       detailFiles.set(url, fetch(url).then((response) => {
         if (!response.ok) throw new Error(`${url}: ${response.status}`);
         return response.json();
-      }).then(mergeDetails).catch(() => {
-        detailFiles.delete(url);
-        entry.feature.detailsMissing = true;
-      }));
+      }).then(mergeDetails).catch(() => detailFiles.delete(url)));
     }
     detailFiles.get(url).then(then);
   }

@@ -183,7 +183,7 @@
     el("section", { class: "mapapp-citations", "aria-label": _("In the article") },
       ...(props.citations || []).map(citation)),
     summary ? el("p", { class: "mapapp-summary", lang: summary.lang }, summary.text) : null,
-    feature.detailsMissing ? el("p", { class: "mapapp-details-missing" },
+    feature.details !== undefined ? el("p", { class: "mapapp-details-missing" }, // its file failed
       _("More about this place could not be loaded. Open it again to retry.")) : null,
     otherNames(feature),
     moreAbout(feature, props));

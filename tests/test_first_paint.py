@@ -114,12 +114,9 @@ new PerformanceObserver((list) => {
 @pytest.mark.parametrize("viewport", [(375, 667), (351, 197)])
 def test_the_controls_appear_where_they_stay(browser, live_server, path, viewport):
     """The map's controls are built, moved and grouped over several tasks: they show
-    only once placed, so nothing on the page shifts before the map is ready, on a phone's
-    slower CPU (4x) too, where the tiles fail before the map is ready and the outlines
-    stand in for them (their credit is there from the start)."""
+    only once placed, so nothing on the page shifts before the map is ready."""
     context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
     page = context.new_page()
-    context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": 4})
     page.route("https://**/*", lambda request_route: request_route.abort())
     page.add_init_script(RECORD_SHIFTS)
     page.goto(f"{live_server}{path}")

@@ -1,5 +1,5 @@
 """What compressing the app's real answers costs, level by level: the measurement behind
-the fast path's levels (mapapp.fastpath: FAST_LEVELS for an answer compressed on
+the fast path's levels (mapapp.readyanswer: FAST_LEVELS for an answer compressed on
 demand, HEAVY_LEVELS for the entries asked for again and again).
 
     python bench/compression.py [--repeat 15]

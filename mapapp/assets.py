@@ -19,6 +19,7 @@ import rjsmin
 import xstatic.pkg.leaflet
 import xstatic.pkg.leaflet_markercluster
 
+from mapapp.readyanswer import decompress, digest_of
 from mapapp.settings import PACKAGE_DIR
 
 STATIC_DIR = PACKAGE_DIR / "static"
@@ -66,8 +67,6 @@ class Asset:
     def body(self) -> bytes:
         if self.raw is not None:
             return self.raw
-        from mapapp.fastpath import decompress
-
         return decompress(self.encoded)
 
     @property
@@ -76,9 +75,7 @@ class Asset:
 
     @property
     def digest(self) -> str:
-        """The fast path's digest of the body (`fastpath.body_digest`)."""
-        from mapapp.fastpath import digest_of
-
+        """The fast path's digest of the body (`readyanswer.body_digest`)."""
         return digest_of(self.sha256)
 
     @property

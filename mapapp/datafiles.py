@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any
 
-from mapapp import fastpath
+from mapapp import readyanswer
 from mapapp.assets import Assets, asset_path
 from mapapp.catalogue import Catalogue, Collection
 from mapapp.features import dumps
@@ -143,7 +143,7 @@ def details_apart(catalogue: Catalogue) -> bool:
 
 def compressed(body: bytes) -> dict[str, bytes]:
     """The body in each encoding the fast path offers, at COMPRESS_LEVELS."""
-    return {encoding: fastpath.compress(body, encoding, COMPRESS_LEVELS)
+    return {encoding: readyanswer.compress(body, encoding, COMPRESS_LEVELS)
             for encoding in COMPRESS_LEVELS}
 
 

@@ -16,7 +16,8 @@ import pytest
 
 from mapapp import create_app
 from mapapp.asgi import FIRST_RENDER_WAIT, ReadyBytesApp
-from mapapp.fastpath import FAST_LEVELS, HEAVY_LEVELS, UPGRADE_AFTER, FastPath, Upgrader
+from mapapp.fastpath import UPGRADE_AFTER, FastPath, Upgrader
+from mapapp.readyanswer import FAST_LEVELS, HEAVY_LEVELS
 from tests.asgi_client import AsgiClient
 from tests.conftest import FIXTURE_DATA
 

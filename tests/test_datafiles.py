@@ -9,7 +9,7 @@ import re
 import sys
 from pathlib import Path
 
-from mapapp import create_app, fastpath
+from mapapp import create_app, fastpath, readyanswer
 from mapapp.datafiles import (
     COMPRESS_LEVELS,
     DETAILS_APART_FROM,
@@ -85,13 +85,13 @@ def test_a_language_file_keeps_only_the_text_its_page_shows(real_client, real_ap
 def count_compressions(monkeypatch) -> list[int]:
     """The sizes of the bodies the fast path compresses from now on."""
     compressed: list[int] = []
-    real_compress = fastpath.compress
+    real_compress = readyanswer.compress
 
     def counting(body, encoding, levels):
         compressed.append(len(body))
         return real_compress(body, encoding, levels)
 
-    monkeypatch.setattr(fastpath, "compress", counting)
+    monkeypatch.setattr(readyanswer, "compress", counting)
     return compressed
 
 
@@ -108,8 +108,8 @@ def test_data_files_are_served_in_the_bytes_compressed_at_start_up(client, app, 
         assert response.get_data() == asset.encoded[encoding]
         assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     assert compressed == []
-    assert COMPRESS_LEVELS["br"] != fastpath.FAST_LEVELS["br"] or \
-        COMPRESS_LEVELS["gzip"] != fastpath.FAST_LEVELS["gzip"]
+    assert COMPRESS_LEVELS["br"] != readyanswer.FAST_LEVELS["br"] or \
+        COMPRESS_LEVELS["gzip"] != readyanswer.FAST_LEVELS["gzip"]
 
 
 def test_an_answer_too_large_for_the_cache_is_compressed_once(monkeypatch):

@@ -10,7 +10,7 @@ import brotli
 import pytest
 
 from mapapp.asgi import ReadyBytesApp
-from mapapp.fastpath import choose_encoding
+from mapapp.readyanswer import choose_encoding
 from tests.asgi_client import AsgiClient
 
 

@@ -16,9 +16,10 @@ from mapapp.asgi import ReadyBytesApp
 from mapapp.assets import Assets
 from mapapp.catalogue import load_catalogue, shared_json
 from mapapp.datafiles import add_data_files, collection_body, data_file_name, details_apart
-from mapapp.fastpath import VARIANT_OVERHEAD, FastPath, body_digest
+from mapapp.fastpath import FastPath
 from mapapp.features import dumps
 from mapapp.i18n import LANGUAGES
+from mapapp.readyanswer import VARIANT_OVERHEAD, body_digest
 from tests.asgi_client import AsgiClient
 from tests.conftest import FIXTURE_DATA
 from tests.test_datafiles import synthetic_catalogue

@@ -5,14 +5,20 @@ Google Earth or QGIS. Nested properties are flattened into readable columns (one
 column per language for names, summaries, notes, facts and places; facts and
 citations as text), geometry goes to WKT in
 CSV, and GDAL (through pyogrio) writes KML and GeoPackage in EPSG:4326. Each file
-is built once, on first request, and kept: the catalogue never changes under a
-running app.
+is written once, on first request, into a folder of the worker's own, and served from
+there: the catalogue never changes under a running app, and a big catalogue's files
+(a GeoPackage of every collection is over 100 MiB at 10,000 features) stay on disk,
+not in the worker's memory.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
+import shutil
 import tempfile
 import threading
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,9 +52,13 @@ FORMATS: dict[str, DownloadFormat] = {
 
 @dataclass(frozen=True)
 class Download:
-    body: bytes
+    """A written file: where it is, what it is, the name it is saved as, and its
+    strong ETag (its SHA-256, as the ready answers' are named)."""
+
+    path: Path
     media_type: str
     filename: str
+    etag: str
 
 
 def _join(items: list[Any], render: Callable[[Any], str]) -> str:
@@ -149,17 +159,13 @@ def csv_bytes(frame: geopandas.GeoDataFrame) -> bytes:
 Layer = tuple[str, geopandas.GeoDataFrame, dict[str, str]]
 
 
-def gdal_bytes(layers: list[Layer], driver: str, extension: str,
-               dataset_options: dict[str, str] | None = None) -> bytes:
-    """Write (name, frame, layer options) layers with GDAL into a temporary file and
-    return its bytes; GDAL writes GeoPackage only to real files."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"download.{extension}"
-        for name, frame, layer_options in layers:
-            pyogrio.write_dataframe(frame, path, driver=driver, layer=name,
-                                    append=path.exists(), layer_options=layer_options,
-                                    dataset_options=dataset_options)
-        return path.read_bytes()
+def write_gdal(layers: list[Layer], driver: str, path: Path,
+               dataset_options: dict[str, str] | None = None) -> None:
+    """Write (name, frame, layer options) layers with GDAL into the file `path`."""
+    for name, frame, layer_options in layers:
+        pyogrio.write_dataframe(frame, path, driver=driver, layer=name,
+                                append=path.exists(), layer_options=layer_options,
+                                dataset_options=dataset_options)
 
 
 def _gpkg_layer(collection: Collection) -> Layer:
@@ -168,45 +174,68 @@ def _gpkg_layer(collection: Collection) -> Layer:
     return collection.id, flat_frame(collection), options
 
 
-def collection_download(collection: Collection, name: str) -> Download:
-    """One collection in format `name` (a key of FORMATS)."""
-    fmt = FORMATS[name]
+def write_collection_download(collection: Collection, name: str, path: Path) -> None:
+    """One collection in format `name` (a key of FORMATS), written to `path`."""
     if name == "csv":
-        body = csv_bytes(flat_frame(collection))
+        path.write_bytes(csv_bytes(flat_frame(collection)))
     elif name == "kml":
         # KML layer names must be XML names; the summary becomes each placemark's text.
         layer = (collection.id.replace("-", "_"), flat_frame(collection), {})
-        body = gdal_bytes([layer], "KML", "kml",
-                          {"NameField": "name", "DescriptionField": "summary"})
+        write_gdal([layer], "KML", path, {"NameField": "name", "DescriptionField": "summary"})
     else:
-        body = gdal_bytes([_gpkg_layer(collection)], "GPKG", "gpkg")
-    return Download(body, fmt.media_type, f"{collection.id}.{fmt.extension}")
+        write_gdal([_gpkg_layer(collection)], "GPKG", path)
 
 
-def catalogue_download(catalogue: Catalogue) -> Download:
+def write_catalogue_download(catalogue: Catalogue, path: Path) -> None:
     """Every collection as one layer of a single GeoPackage, in catalogue order."""
-    body = gdal_bytes([_gpkg_layer(c) for c in catalogue.collections], "GPKG", "gpkg")
-    return Download(body, FORMATS["gpkg"].media_type, CATALOGUE_FILENAME)
+    write_gdal([_gpkg_layer(c) for c in catalogue.collections], "GPKG", path)
+
+
+def file_etag(path: Path) -> str:
+    """A file's strong ETag: its SHA-256, read in blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        while block := file.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()[:24]
 
 
 class Downloads:
-    """Each file is written on its first request and then served from memory; the
-    lock keeps two threads of a worker from writing the same file twice."""
+    """Each file is written on its first request into this object's folder (made on
+    first use, so each worker has its own after the fork, and removed with the object
+    or at exit) and served from there; the lock keeps two threads of a worker from
+    writing the same file twice."""
 
     def __init__(self, catalogue: Catalogue) -> None:
         self._catalogue = catalogue
         self._built: dict[tuple[str, str], Download] = {}
         self._lock = threading.Lock()
+        self._folder: Path | None = None
 
     def collection(self, collection_id: str, name: str) -> Download:
-        return self._get((collection_id, name), lambda: collection_download(
-            self._catalogue.collection(collection_id), name))
+        fmt = FORMATS[name]
+        return self._get((collection_id, name), f"{collection_id}.{fmt.extension}",
+                         fmt.media_type, lambda path: write_collection_download(
+                             self._catalogue.collection(collection_id), name, path))
 
     def catalogue(self) -> Download:
-        return self._get(("", "gpkg"), lambda: catalogue_download(self._catalogue))
+        return self._get(("", "gpkg"), CATALOGUE_FILENAME, FORMATS["gpkg"].media_type,
+                         lambda path: write_catalogue_download(self._catalogue, path))
 
-    def _get(self, key: tuple[str, str], build: Callable[[], Download]) -> Download:
+    def _get(self, key: tuple[str, str], filename: str, media_type: str,
+             write: Callable[[Path], None]) -> Download:
         with self._lock:
             if key not in self._built:
-                self._built[key] = build()
+                folder = self._make_folder()
+                final = folder / filename
+                partial = folder / f"partial-{filename}"  # GDAL names its side files after it
+                write(partial)
+                os.replace(partial, final)  # a file that exists is whole
+                self._built[key] = Download(final, media_type, filename, file_etag(final))
             return self._built[key]
+
+    def _make_folder(self) -> Path:
+        if self._folder is None:
+            self._folder = Path(tempfile.mkdtemp(prefix="mapapp-downloads-"))
+            weakref.finalize(self, shutil.rmtree, self._folder, True)
+        return self._folder

@@ -27,7 +27,12 @@ from mapapp.alternates import alternate_links
 from mapapp.assets import load_static_assets
 from mapapp.cards import page_card
 from mapapp.catalogue import Catalogue, load_catalogue
-from mapapp.downloads import FORMATS, catalogue_download, collection_download
+from mapapp.downloads import (
+    CATALOGUE_FILENAME,
+    FORMATS,
+    write_catalogue_download,
+    write_collection_download,
+)
 from mapapp.drawing import uses_vector_tiles, vector_tiles_from
 from mapapp.features import dumps, item_document
 from mapapp.i18n import LANGUAGES
@@ -131,10 +136,8 @@ def _write_site(root: Path, catalogue: Catalogue, tiles: Tiles, base: str | None
         (data / f"{collection.id}.geojson").write_bytes(
             dumps(collection.as_feature_collection()))
         for name, fmt in FORMATS.items():
-            (data / f"{collection.id}.{fmt.extension}").write_bytes(
-                collection_download(collection, name).body)
-    whole = catalogue_download(catalogue)
-    (data / whole.filename).write_bytes(whole.body)
+            write_collection_download(collection, name, data / f"{collection.id}.{fmt.extension}")
+    write_catalogue_download(catalogue, data / CATALOGUE_FILENAME)
     if uses_vector_tiles(catalogue, vector_from):
         write_items(data / "items", catalogue)
 

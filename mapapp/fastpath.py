@@ -275,6 +275,8 @@ class FastPath:
 
         entry = self.find(url_key, header)
         if entry is None:
+            if self.never_kept(url_key):  # as the app answers it: streamed, conditional
+                return self.app(environ, start_response)
             return self._through_app(environ, start_response, url_key, header)
         encoding = entry.choose(header("accept-encoding"))
         if encoding not in entry.variants:  # asked for the first time: built now, cheaply
@@ -294,10 +296,6 @@ class FastPath:
             captured.update(status=status, headers=headers)
 
         chunks = self.app(inner, capture)
-        try:
-            body = b"".join(chunks)
-        finally:
-            getattr(chunks, "close", lambda: None)()
         headers = captured["headers"]
         marks = [v for k, v in headers if k == READY_HEADER]
         if not marks or not captured["status"].startswith("200"):
@@ -305,7 +303,14 @@ class FastPath:
                 self.shapes[_url(url_key)] = NOT_READY
             headers = [(k, v) for k, v in headers if k != READY_HEADER]
             start_response(captured["status"], headers)
-            return [b""] if environ["REQUEST_METHOD"] == "HEAD" else [body]
+            if environ["REQUEST_METHOD"] != "HEAD":
+                return chunks  # streamed as the app gives it (a download from its file)
+            getattr(chunks, "close", lambda: None)()
+            return [b""]
+        try:
+            body = b"".join(chunks)
+        finally:
+            getattr(chunks, "close", lambda: None)()
         vary = tuple(v.strip().lower() for k, value in headers if k.lower() == "vary"
                      for v in value.split(",") if v.strip())
         entry = self.keep(url_key, shape_of(marks[0] == USES_HOST, vary), header, headers,

@@ -31,6 +31,17 @@ from flask.testing import FlaskClient
 from mapapp import create_app
 from mapapp.settings import bundled_dir
 
+
+class ClosingClient(FlaskClient):
+    """Reads each answer whole and closes it, as a server does once it has sent it: a
+    download streams from its file, which stays open until its answer is closed."""
+
+    def open(self, *args: Any, buffered: bool = True, **kwargs: Any) -> Any:
+        return super().open(*args, buffered=buffered, **kwargs)
+
+
+Flask.test_client_class = ClosingClient  # every app the tests make
+
 FIXTURE_DATA = Path(__file__).parent / "fixtures" / "geodata"
 FIXTURE_ARTICLE = Path(__file__).parent / "fixtures" / "article.txt"
 REAL_DATA = bundled_dir("geodata")

@@ -4,6 +4,7 @@ every refused parameter with its message, downloads, and the OpenAPI definition.
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
 import re
@@ -17,6 +18,7 @@ from openapi_spec_validator import validate
 
 from mapapp import create_app
 from mapapp.catalogue import load_catalogue
+from mapapp.downloads import Downloads
 from mapapp.fastpath import FastPath
 from mapapp.features import _json_type
 from tests.conftest import FIXTURE_DATA, REAL_DATA
@@ -353,14 +355,38 @@ def test_kml_and_geopackage_downloads(client, fmt, media_type, magic):
     assert response.data.startswith(magic)
 
 
-def test_downloads_are_built_once_and_served_from_memory(app):
+def test_downloads_are_built_once_and_served_from_a_file(app):
     client = app.test_client()
     downloads = app.extensions["mapapp"].downloads
     assert client.get(f"{ITEMS}?f=gpkg").data == client.get(f"{ITEMS}?f=gpkg").data
     assert downloads.collection("energy", "gpkg") is downloads.collection("energy", "gpkg")
     whole = client.get("/api/download.gpkg")
     assert whole.headers["Content-Disposition"] == 'attachment; filename="mapapp.gpkg"'
-    assert downloads.catalogue().body == whole.data
+    assert whole.headers["Cache-Control"] == "public, max-age=60, must-revalidate"
+    download = downloads.catalogue()
+    assert download.path.read_bytes() == whole.data
+    assert not hasattr(download, "body")  # the worker keeps where the file is, not its bytes
+    assert sorted(p.name for p in download.path.parent.iterdir()) == ["energy.gpkg", "mapapp.gpkg"]
+
+
+def test_a_download_answers_revalidation_and_ranges(client):
+    """A big catalogue's GeoPackage is large: a client may resume it, and a cache revalidate it."""
+    whole = client.get(f"{ITEMS}?f=csv")
+    etag = whole.headers["ETag"]
+    assert client.get(f"{ITEMS}?f=csv", headers={"If-None-Match": etag}).status_code == 304
+    part = client.get(f"{ITEMS}?f=csv", headers={"Range": "bytes=10-19"})
+    assert part.status_code == 206
+    assert part.data == whole.data[10:20]
+    assert part.headers["Content-Range"] == f"bytes 10-19/{len(whole.data)}"
+
+
+def test_a_downloads_folder_goes_with_its_app_state(app):
+    downloads = Downloads(app.extensions["mapapp"].catalogue)
+    folder = downloads.collection("routes", "csv").path.parent
+    assert folder.is_dir()
+    del downloads
+    gc.collect()
+    assert not folder.exists()
 
 
 def test_openapi_is_valid_and_names_every_collection(real_client):

@@ -104,10 +104,12 @@ class Assets:
     by_name: dict[str, Asset] = field(default_factory=dict)
     by_path: dict[str, Asset] = field(default_factory=dict)
 
-    def add(self, name: str, body: bytes, encoded: dict[str, bytes] | None = None) -> Asset:
-        """An asset with its body (and its compressed forms, when given)."""
-        return self._put(Asset(name, content_type_of(name), hashlib.sha256(body).hexdigest(),
-                               body, encoded or {}))
+    def add(self, name: str, body: bytes, encoded: dict[str, bytes] | None = None,
+            sha256: str | None = None) -> Asset:
+        """An asset with its body (and its compressed forms, when given); `sha256`, the
+        hex digest of the body, when the caller has it already."""
+        return self._put(Asset(name, content_type_of(name),
+                               sha256 or hashlib.sha256(body).hexdigest(), body, encoded or {}))
 
     def add_packed(self, name: str, sha256: str, encoded: dict[str, bytes]) -> Asset:
         """An asset held only compressed (`encoded` must have the fast path's gzip

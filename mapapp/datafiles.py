@@ -238,4 +238,4 @@ def add_data_files(catalogue: Catalogue, assets: Assets, compress: bool = True,
     apart = details_apart(catalogue)
     _add_in_order([collection_files(collection, lang, apart)
                    for collection in catalogue.collections for lang in LANGUAGES],
-                  lambda name, body, _sha256: assets.add(name, body))
+                  lambda name, body, sha256: assets.add(name, body, sha256=sha256))

@@ -33,6 +33,7 @@ from mapapp.i18n import (
     translations,
 )
 from mapapp.mapbuild import Tiles, build_map, map_parts
+from mapapp.placeindex import add_place_indexes, place_index_name
 from mapapp.settings import bundled_dir
 from mapapp.vectortiles import ARCHIVE_NAME, MAX_ZOOM, build_archive
 from mapapp.viewstate import group_ids, status_id
@@ -286,10 +287,11 @@ def with_data_files(data: dict[str, Any], assets: Assets, lang: str) -> dict[str
         {**c, "data": assets.url(data_file_name(c["id"], lang))} for c in data["collections"]]}
 
 
-# A map drawn from vector tiles holds only the features read one by one: the reading
-# panel's list of places, its search and the article's places are left out, and say so.
-VECTOR_NOTE = N_("This map has too many places for a list and a search: choose a place "
-                 "on the map.")
+# A map drawn from vector tiles lists and searches its places from the index of places
+# (mapapp/placeindex.py), fetched once the map is ready: what the panel says meanwhile.
+PLACES_MESSAGES = {"loading": N_("Loading the list of places…"),
+                   "failed": N_("The list of places could not be loaded."),
+                   "retry": N_("Try again")}
 
 
 def add_vector_tiles(catalogue: Catalogue, assets: Assets) -> Asset:
@@ -309,6 +311,7 @@ def build_pages(catalogue: Catalogue, tiles: Tiles, jinja: Environment,
     vector = uses_vector_tiles(catalogue, vector_from)
     if vector:
         archive = add_vector_tiles(catalogue, assets)
+        add_place_indexes(catalogue, assets, compress=not links.static)
     else:
         add_data_files(catalogue, assets, compress=not links.static)
     data = page_data(catalogue, vector)
@@ -323,8 +326,11 @@ def build_pages(catalogue: Catalogue, tiles: Tiles, jinja: Environment,
     for lang in LANGUAGES:
         lang_data = with_data_files(data, assets, lang)
         words = language_data(catalogue, lang, links)
-        if vector:  # what the reading panel says in place of its list and search
-            words["vectorNote"] = translate(lang, VECTOR_NOTE)
+        if vector:  # the index of places in the page's language, and its words
+            lang_data = {**lang_data, "vector": {**data["vector"],
+                                                 "places": assets.url(place_index_name(lang))}}
+            words["placesMessages"] = {key: translate(lang, text)
+                                       for key, text in PLACES_MESSAGES.items()}
         blocks[lang] = (script_safe_json({**lang_data, **words}),
                         [c["data"] for c in lang_data["collections"] if "data" in c])
     pages: dict[str, Page] = {}

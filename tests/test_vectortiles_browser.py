@@ -100,6 +100,11 @@ NAMES = {id: feature["properties"]["name"] for id, feature in FEATURES.items()}
 STATUSES = {feature["properties"]["status"] for feature in FEATURES.values()}
 
 
+# The features read whole (the rest of the page's features are rows of the index of places).
+WHOLE = ("[...window.mapapp.featureIndex.values()].filter((e) => !e.feature.partial)"
+         ".map((e) => e.feature.id)")
+
+
 def open_vector_map(visit, url: str):
     record = visit(url)
     wait_for(record.page, "document.documentElement.dataset.vectorTiles === 'drawn'", 20)
@@ -111,29 +116,134 @@ def test_map_draws_from_tiles_and_a_click_opens_the_popup(visit, base):
     page = open_vector_map(visit, root + path)
     canvases = "document.querySelectorAll('.leaflet-mapapp-vectors-pane canvas').length"
     assert page.evaluate(canvases) > 0
-    # nothing loaded nor drawn feature by feature
+    # nothing drawn feature by feature, nor read whole
     assert page.evaluate("document.querySelectorAll('[data-feature-id]').length") == 0
-    assert page.evaluate("window.mapapp.featureIndex.size") == 0
+    assert page.evaluate(WHOLE) == []
     point = page.evaluate(POINT_IN_VIEW)
     assert point is not None
     page.mouse.click(point["x"], point["y"])
     wait_for(page, "document.querySelector('.leaflet-popup .mapapp-name') !== null")
     assert page.inner_text(".leaflet-popup .mapapp-name") == NAMES[point["id"]]
-    assert page.evaluate("[...window.mapapp.featureIndex.keys()]") == [point["id"]]
+    assert page.evaluate(WHOLE) == [point["id"]]
     assert f"feature={point['id']}" in page.url
 
 
-def test_panel_says_the_list_and_search_are_left_out(visit, app_base):
-    """The page holds only the features read one by one: no list or search that would
-    find nothing, but a note in the page's language."""
-    page = open_vector_map(visit, app_base + "/?lang=ru")
-    assert page.inner_text(".mapapp-tiles-note") == \
-        "На этой карте слишком много мест для списка и поиска: выберите место на карте."
-    for hidden in (".reader-search", ".reader-tabs"):
-        assert not page.is_visible(hidden), hidden
-    embed = open_vector_map(visit, app_base + "/embed?lang=kk")
-    assert embed.query_selector(".mapapp-places") is None or \
-        not embed.is_visible(".mapapp-places")
+def open_places(visit, url: str):
+    """A vector-tile page once its index of places is in (after ready)."""
+    page = open_vector_map(visit, url)
+    wait_for(page, "document.documentElement.dataset.places === 'loaded'")
+    return page
+
+
+def popup_name(page) -> str:
+    wait_for(page, "document.querySelector('.leaflet-popup .mapapp-name') !== null")
+    return page.inner_text(".leaflet-popup .mapapp-name")
+
+
+@pytest.mark.parametrize("lang", ["ru", "kk"])
+def test_list_of_places_from_the_index(visit, app_base, lang):
+    page = open_places(visit, f"{app_base}/?lang={lang}")
+    assert not page.is_visible(".mapapp-places-status")
+    page.locator("#reader-tab-places").click()
+    names = page.locator("#reader-view-places .reader-place .reader-place-name").all_inner_texts()
+    assert sorted(names) == sorted(f["properties"]["names"][lang] for f in FEATURES.values())
+    assert page.evaluate(WHOLE) == []  # listed from the index, nothing read whole
+
+
+def test_search_finds_a_russian_name_and_opens_its_popup(visit, base):
+    root, path = base
+    russian = "/?lang=ru" if path == "/" else "/index.ru.html"
+    page = open_places(visit, root + russian)
+    page.locator("#reader-search").fill("нефтепро")
+    page.keyboard.press("Enter")
+    assert popup_name(page) == "Нефтепровод"
+    assert "Нефтепровод." in page.inner_text(".leaflet-popup")  # its summary, read whole
+    assert page.evaluate(WHOLE) == ["oil-line"]
+    assert "feature=oil-line" in page.url
+
+
+def test_article_places_open_and_highlight(visit, app_base):
+    page = open_places(visit, app_base + "/")
+    sentence = page.locator(".reader-sentence", has_text="The pipelines operate safely.")
+    sentence.locator('.reader-chip[data-place="oil-line"]').click()
+    assert popup_name(page) == "Oil line"
+    page.keyboard.press("Escape")
+    wait_for(page, "!document.querySelector('.leaflet-popup')")
+    sentence = page.locator(".reader-sentence", has_text="The wind farm has been completed.")
+    sentence.locator(".reader-quote").click()
+    assert popup_name(page) == "Wind Farm"
+    assert sentence.locator(".reader-quote").get_attribute("aria-current") == "true"
+
+
+def test_embed_places_control_from_the_index(visit, app_base):
+    page = open_places(visit, app_base + "/embed?lang=kk")
+    places = page.locator(".mapapp-places")
+    places.locator("summary").click()
+    places.locator('.reader-place[data-place="campus"]').focus()
+    page.keyboard.press("Enter")
+    assert popup_name(page) == "Кампус университеті"
+    page.keyboard.press("Escape")
+    wait_for(page, "!document.querySelector('.leaflet-popup')")
+    places.locator("#places-search").fill("мұнай")
+    page.keyboard.press("Enter")
+    assert popup_name(page) == "Мұнай құбыры"
+
+
+def test_keyboard_reaches_a_place_through_the_list(visit, app_base):
+    page = open_places(visit, app_base + "/")
+    page.locator("#reader-tab-places").click()
+    page.locator("#reader-tab-places").focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.matches('.reader-place')")
+    place = page.evaluate("document.activeElement.dataset.place")
+    page.keyboard.press("Enter")
+    assert popup_name(page) == NAMES[place]
+    wait_for(page, "document.activeElement.matches('[data-popup-for]')")
+
+
+def test_highlight_draws_in_the_tiles(visit, app_base):
+    """A sentence's places highlighted (mapapp.highlight) before any is read whole."""
+    page = open_places(visit, app_base + "/")
+    point = page.evaluate(POINT_IN_VIEW)
+    clip = {"x": point["x"] - 12, "y": point["y"] - 12, "width": 24, "height": 24}
+    before = page.screenshot(clip=clip)
+    page.evaluate(f"window.mapapp.highlight([{point['id']!r}])")
+    page.wait_for_timeout(300)
+    assert page.screenshot(clip=clip) != before
+    assert page.evaluate(WHOLE) == []
+
+
+def test_failed_index_says_so_and_tries_again(browser, app_base):
+    """The panel names the failure in the page's language, and its button loads the
+    index once it answers."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    failing = {"on": True}
+
+    def route(request_route) -> None:
+        url = request_route.request.url
+        if not url.startswith(app_base):
+            request_route.abort()
+        elif failing["on"] and "/assets/places." in url:
+            request_route.fulfill(status=503, body="")
+        else:
+            request_route.continue_()
+
+    try:
+        page = context.new_page()
+        page.route("**/*", route)
+        page.goto(app_base + "/?lang=ru")
+        page.wait_for_selector("html[data-map-state=ready]")
+        wait_for(page, "document.documentElement.dataset.places === 'failed'")
+        status = page.locator("#reader .mapapp-places-status")
+        assert status.inner_text().startswith("Не удалось загрузить список мест.")
+        assert not page.is_visible("#reader-search")
+        failing["on"] = False
+        status.locator("button").click()
+        wait_for(page, "document.documentElement.dataset.places === 'loaded'")
+        assert page.is_visible("#reader-search")
+        assert not status.is_visible()
+    finally:
+        context.close()
 
 
 def test_hidden_layer_is_not_drawn_nor_picked(visit, app_base):

@@ -23,6 +23,7 @@
       const removing = [];
       for (const feature of collections.get(collectionId).features) {
         const drawn = featureLayers.get(feature.id);
+        if (!drawn) continue; // a place of the index not read whole (mapapp-placeindex.js)
         const show = feature.id === S.openFeature || passesFilters(feature.id);
         if (show === layer.hasLayer(drawn)) continue;
         (show ? adding : removing).push(drawn);

@@ -107,6 +107,8 @@
       performance.mark("mapapp:ready"); // navigation to ready, for measurements
       document.documentElement.setAttribute("data-map-state", "ready");
     }
+    /* What waits for the map to start (mapapp-placeindex.js): never before ready. */
+    document.dispatchEvent(new CustomEvent("mapapp:started"));
   }
 
   /* Other scripts (reader.js) run once the map has started, before it says ready. */
@@ -120,9 +122,11 @@
     featureName: M.featureName, featureNameLang: M.featureNameLang, statusId: M.statusId,
     placeName: M.placeName, translatedText: M.translatedText,
     feature: (id) => featureIndex.get(id),
-    isShown: M.isShown, shownByLayer: M.shownByLayer, passesFilters: M.passesFilters,
-    filters: M.currentFilters, setFilters: (next) => M.setFilters(next), // as mapapp-vectortiles.js may wrap it
-    focusFeature: M.focusFeature, highlight: M.highlight, currentState: M.currentState,
+    /* as mapapp-vectortiles.js and mapapp-placeindex.js may wrap them */
+    isShown: (id) => M.isShown(id), shownByLayer: () => M.shownByLayer(),
+    passesFilters: M.passesFilters, filters: M.currentFilters, setFilters: (next) => M.setFilters(next),
+    focusFeature: (id, options) => M.focusFeature(id, options), highlight: (ids) => M.highlight(ids),
+    currentState: M.currentState,
     stateQuery: M.stateQuery, pageHref: M.pageHref,
     openFeature: () => S.openFeature,
     map: () => S.map,

@@ -11,8 +11,10 @@
  * A click finds the feature drawn under it, reads the whole feature (the API item, or
  * the export's file of it) and adds it to its collection's layer, where it is drawn
  * and opens its popup as any feature does; the URL's feature (?feature=) is read so
- * before the map starts. What needs every feature in the page (the list of places,
- * the search, the article panel's places) has only those read so far.
+ * before the map starts. The list of places, the search, the article panel's places
+ * and the embed's Places control read the index of places (mapapp-placeindex.js),
+ * fetched once the map is ready; a place chosen there is read whole the same way. A
+ * highlight (mapapp.highlight: a sentence's places) is drawn in the tiles too.
  */
 (function () {
   "use strict";
@@ -22,13 +24,12 @@
   const { data, collections, featureIndex, featureLayers, geoLayers, groups, groupIds } = M;
   if (!data.vector || !window.protomapsL || !window.pmtiles) return;
 
-  /* mapapp.css hides what needs every feature in the page: the reading panel's search,
-     list of places and article places, and the embed's Places control. */
   document.documentElement.setAttribute("data-map-drawing", "tiles");
 
   const PANE = "mapapp-vectors";
   const BRUSH = 10; // px around a click that find a feature
   let layer = null;
+  let highlighted = new Set(); // the ids highlighted, drawn heavier in the tiles
 
   /* ---- whole features, read one by one ---- */
 
@@ -46,10 +47,16 @@
     return up ? collections.get(up.href.split("/").pop()) : null;
   }
 
+  /* The feature read whole joins the index: into the place of the index that stood for
+     it (the same object, which the list and search hold), or at its collection's end. */
   function remember(collection, feature) {
-    if (!featureIndex.has(feature.id)) {
+    const known = featureIndex.get(feature.id);
+    if (!known) {
       collection.features.push(feature);
       featureIndex.set(feature.id, { feature, collection });
+    } else if (known.feature.partial) {
+      delete known.feature.partial;
+      Object.assign(known.feature, feature);
     }
     return featureIndex.get(feature.id).feature;
   }
@@ -100,9 +107,10 @@
 
   function drawLine(ctx, geom, collection, props) {
     const schematic = props.precision === "schematic";
+    const marked = highlighted.has(props.id); // as .mapapp-highlight: opaque, 7 px
     ctx.strokeStyle = colour(collection, props);
-    ctx.globalAlpha = 0.9;
-    ctx.lineWidth = collection.style.weight || 4;
+    ctx.globalAlpha = marked ? 1 : 0.9;
+    ctx.lineWidth = marked ? 7 : collection.style.weight || 4;
     ctx.setLineDash(schematic ? dashes(collection.style.schematic_dash || "8 6") : []);
     ctx.lineCap = schematic ? "butt" : "round";
     ctx.lineJoin = "round";
@@ -129,18 +137,20 @@
     ctx.stroke();
   }
 
+  /* A highlighted point is outlined dark and heavier, as .mapapp-highlight. */
   function drawPoint(ctx, point, collection, props) {
     const fill = colour(collection, props);
     const radius = collection.style.radius || 7;
+    const marked = highlighted.has(props.id);
     if (props.precision !== "approximate") {
-      paintCircle(ctx, point, radius,
-        { fillColor: fill, fillOpacity: 0.95, color: "#ffffff", opacity: 1, weight: 2 });
+      paintCircle(ctx, point, radius, { fillColor: fill, fillOpacity: 0.95,
+        color: marked ? "#111111" : "#ffffff", opacity: 1, weight: marked ? 3.5 : 2 });
       return;
     }
     paintCircle(ctx, point, (props.error_km || 1) * 1000 / metresPerPixel(),
       { fillColor: fill, fillOpacity: 0.12, color: fill, opacity: 0.5, weight: 1 });
-    paintCircle(ctx, point, radius,
-      { fillColor: "#ffffff", fillOpacity: 0.9, color: fill, opacity: 1, weight: 2.5, dashes: [3, 2] });
+    paintCircle(ctx, point, radius, { fillColor: "#ffffff", fillOpacity: 0.9,
+      color: marked ? "#111111" : fill, opacity: 1, weight: marked ? 3.5 : 2.5, dashes: [3, 2] });
   }
 
   /* A protomaps-leaflet symbolizer: draws one tile feature on the tile's canvas. */
@@ -199,19 +209,27 @@
     return found;
   }
 
-  /* Reads the feature whole, draws it in its layer (its popup bound as any feature's)
-     and opens its popup. */
-  function openFeature(collection, id) {
+  /* Reads the feature whole (once) and draws it in its layer, its popup bound as any
+     feature's; settles with it, or null when it cannot be read. */
+  function readWhole(id) {
     const known = featureIndex.get(id);
-    const read = known ? Promise.resolve(known.feature) : fetchFeature(id);
-    return read.then((feature) => {
-      if (!feature) return;
-      remember(collection, feature);
+    if (known && featureLayers.has(id)) return Promise.resolve(known.feature);
+    return fetchFeature(id).then((feature) => {
+      const collection = feature && feature.id === id && (known ? known.collection : collectionOf(feature));
+      if (!collection) return null;
+      const whole = remember(collection, feature);
       if (!featureLayers.has(id)) {
-        geoLayers.get(collection.id).addData(feature);
+        geoLayers.get(collection.id).addData(whole);
         redraw(); // the tiles no longer draw it
       }
-      featureLayers.get(id).openPopup();
+      return whole;
+    });
+  }
+
+  /* Reads the feature whole and opens its popup. */
+  function openFeature(collection, id) {
+    return readWhole(id).then((feature) => {
+      if (feature) featureLayers.get(id).openPopup();
     });
   }
 
@@ -245,14 +263,11 @@
     });
     document.addEventListener("mapapp:shownchange", redraw);
     document.addEventListener("mapapp:popupclose", redraw);
-    const search = document.querySelector(".reader-search");
-    if (search && data.vectorNote) {
-      search.before(M.el("p", { class: "reader-hint mapapp-tiles-note" }, data.vectorNote));
-    }
   }
 
   const drawLayers = M.drawLayers;
   const setFilters = M.setFilters;
+  const highlight = M.highlight;
   Object.assign(M, {
     drawLayers() {
       drawLayers();
@@ -262,6 +277,11 @@
       setFilters(next);
       redraw();
     },
-    vectorTiles: { layer: () => layer, openFeature, featureAt },
+    highlight(ids) {
+      highlight(ids);
+      highlighted = new Set(ids);
+      redraw();
+    },
+    vectorTiles: { layer: () => layer, openFeature, readWhole, featureAt },
   });
 })();

@@ -73,6 +73,7 @@
        with 100,000 features normalising every name is not free): every feature's
        names in all four languages, kinds and places, normalised. */
     let index = null;
+    document.addEventListener("mapapp:placesloaded", () => { index = null; });
     function searchIndex() {
       if (index) return index;
       index = [];
@@ -252,7 +253,7 @@
 
     /* From this many features the list renders only the rows in view (virtualList). */
     const VIRTUAL_FROM = 300;
-    const featureCount = data.collections.reduce((sum, collection) => sum + collection.features.length, 0);
+    const featureCount = data.collections.reduce((sum, collection) => sum + collection.count, 0);
 
     function placeButton(feature, collection, openerFor, withLayer) {
       const where = whereText(feature);
@@ -469,28 +470,33 @@
 
     /* ---- the article, sentence by sentence, in article order ---- */
 
+    /* A map drawn from vector tiles has its places once its index is in
+       (mapapp-placeindex.js): the article and the search are made again then. */
     const sourceOrder = Object.keys(data.sources);
-    const byKey = new Map();
-    const sentences = [];
-    for (const collection of data.collections) {
-      for (const feature of collection.features) {
-        for (const cite of feature.properties.citations || []) {
-          const key = [cite.source, cite.paragraph, cite.quote].join("\u0000");
-          let sentence = byKey.get(key);
-          if (!sentence) {
-            sentence = { source: cite.source, paragraph: cite.paragraph, offset: cite.offset,
-              quote: cite.quote, features: [], seen: sentences.length };
-            byKey.set(key, sentence);
-            sentences.push(sentence);
+    let sentences = [];
+    function collectSentences() {
+      const byKey = new Map();
+      sentences = [];
+      for (const collection of data.collections) {
+        for (const feature of collection.features) {
+          for (const cite of feature.properties.citations || []) {
+            const key = [cite.source, cite.paragraph, cite.quote].join("\u0000");
+            let sentence = byKey.get(key);
+            if (!sentence) {
+              sentence = { source: cite.source, paragraph: cite.paragraph, offset: cite.offset,
+                quote: cite.quote, features: [], seen: sentences.length };
+              byKey.set(key, sentence);
+              sentences.push(sentence);
+            }
+            // a feature's citations come together: a second of the same sentence follows its first
+            if (sentence.features[sentence.features.length - 1] !== feature.id) sentence.features.push(feature.id);
           }
-          // a feature's citations come together: a second of the same sentence follows its first
-          if (sentence.features[sentence.features.length - 1] !== feature.id) sentence.features.push(feature.id);
         }
       }
+      const position = (sentence) => (Number.isInteger(sentence.offset) ? sentence.offset : Infinity);
+      sentences.sort((a, b) => sourceOrder.indexOf(a.source) - sourceOrder.indexOf(b.source) ||
+        a.paragraph - b.paragraph || (position(a) - position(b)) || a.seen - b.seen);
     }
-    const position = (sentence) => (Number.isInteger(sentence.offset) ? sentence.offset : Infinity);
-    sentences.sort((a, b) => sourceOrder.indexOf(a.source) - sourceOrder.indexOf(b.source) ||
-      a.paragraph - b.paragraph || (position(a) - position(b)) || a.seen - b.seen);
 
     let selecting = null; // the sentence whose first place is being opened
     let current = [];
@@ -499,32 +505,37 @@
        that, how many more: a big catalogue's sentences name thousands. */
     const CHIPS = 12;
     const articleList = el("ol", { class: "reader-sentences" });
-    sentences.forEach((sentence, number) => {
-      const source = data.sources[sentence.source] || {};
-      const quote = el("button", { type: "button", class: "reader-quote" },
-        el("span", { class: "reader-paragraph", "aria-hidden": "true" }, `¶${sentence.paragraph}`),
-        el("span", { class: "visually-hidden" }, _("Paragraph {n}:", { n: sentence.paragraph }), " "),
-        el("q", { lang: source.language || "en" }, sentence.quote));
-      quote.addEventListener("click", () => select(sentence, quote));
-      const places = el("ul", { class: "reader-sentence-places", "aria-label": _("Places it names") });
-      for (const id of sentence.features.slice(0, CHIPS)) {
-        const chip = el("button", { type: "button", class: "reader-chip", "data-place": id },
-          placeName(id));
-        chip.addEventListener("click", () => {
-          selecting = sentence;
-          api.highlight([id]);
-          api.focusFeature(id, { opener: opener(chip) });
-        });
-        places.append(el("li", {}, chip));
-      }
-      if (sentence.features.length > CHIPS) {
-        places.append(el("li", { class: "reader-more" }, _("and {n} more", { n: sentence.features.length - CHIPS })));
-      }
-      sentence.element = el("li", { class: "reader-sentence", id: `reader-sentence-${number}`,
-        "data-paragraph": String(sentence.paragraph) }, quote, places);
-      sentence.button = quote;
-      articleList.append(sentence.element);
-    });
+    function renderArticle() {
+      collectSentences();
+      articleList.replaceChildren();
+      sentences.forEach((sentence, number) => {
+        const source = data.sources[sentence.source] || {};
+        const quote = el("button", { type: "button", class: "reader-quote" },
+          el("span", { class: "reader-paragraph", "aria-hidden": "true" }, `¶${sentence.paragraph}`),
+          el("span", { class: "visually-hidden" }, _("Paragraph {n}:", { n: sentence.paragraph }), " "),
+          el("q", { lang: source.language || "en" }, sentence.quote));
+        quote.addEventListener("click", () => select(sentence, quote));
+        const places = el("ul", { class: "reader-sentence-places", "aria-label": _("Places it names") });
+        for (const id of sentence.features.slice(0, CHIPS)) {
+          const chip = el("button", { type: "button", class: "reader-chip", "data-place": id },
+            placeName(id));
+          chip.addEventListener("click", () => {
+            selecting = sentence;
+            api.highlight([id]);
+            api.focusFeature(id, { opener: opener(chip) });
+          });
+          places.append(el("li", {}, chip));
+        }
+        if (sentence.features.length > CHIPS) {
+          places.append(el("li", { class: "reader-more" }, _("and {n} more", { n: sentence.features.length - CHIPS })));
+        }
+        sentence.element = el("li", { class: "reader-sentence", id: `reader-sentence-${number}`,
+          "data-paragraph": String(sentence.paragraph) }, quote, places);
+        sentence.button = quote;
+        articleList.append(sentence.element);
+      });
+    }
+    renderArticle();
 
     function select(sentence, button) {
       selecting = sentence;
@@ -591,7 +602,8 @@
     function filterBox() {
       const present = new Set(data.collections.flatMap((collection) =>
         collection.features.map((feature) => api.statusId(feature.properties.status))));
-      const statuses = (data.statuses || []).filter((status) => present.has(status.id));
+      // a map drawn from vector tiles has no feature yet: every status
+    const statuses = (data.statuses || []).filter((status) => !present.size || present.has(status.id));
       const now = api.filters();
       const badge = el("span", { class: "reader-filter-badge" });
       const on = _("(on)");
@@ -702,7 +714,12 @@
     }
     document.addEventListener("mapapp:statechange", (event) => languageLinks(event.detail));
 
-    const open = api.openFeature();
-    if (open) markCurrent(sentencesOf(open), true);
+    const markOpen = () => api.openFeature() && markCurrent(sentencesOf(api.openFeature()), true);
+    markOpen();
+    document.addEventListener("mapapp:placesloaded", () => {
+      current = [];
+      renderArticle();
+      markOpen();
+    });
   });
 })();

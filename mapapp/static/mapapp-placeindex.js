@@ -1,0 +1,155 @@
+/* mapapp-placeindex: the places of a map drawn from vector tiles, for the list and search.
+ *
+ * Loaded after mapapp-vectortiles.js, only on its pages. The page holds no feature, yet
+ * the reading panel's list of places, its search, the article's places and the embed's
+ * Places control (reader.js) work as on any map: once the map says ready (never before:
+ * it does not delay it), the index of places in the page's language is fetched
+ * (mapapp/placeindex.py, `data.vector.places`), and each of its rows becomes a feature
+ * of the page, `partial`: its names, kind, status, places and cited sentences, as a data
+ * file's feature has them, and where to focus instead of a geometry. A place chosen
+ * there is read whole (mapapp.vectorTiles.readWhole, the same object filled in) before
+ * the map moves to it and opens its popup. Keyboard users reach every feature through
+ * the list and the search, as with clustered markers.
+ *
+ * While the index loads, or if it fails, the panel and the Places control say so in the
+ * page's language (mapapp.css hides their list and search then); a failed index is asked
+ * for again by a button.
+ */
+(function () {
+  "use strict";
+
+  const M = window.mapapp;
+  const S = M.state;
+  const { data, el, featureIndex, featureLayers, groups } = M;
+  if (!data.vector || !data.vector.places || !M.vectorTiles) return;
+
+  const root = document.documentElement;
+  const words = data.placesMessages || {};
+  root.setAttribute("data-places", "loading");
+  const notices = [];
+
+  /* ---- the panel's word while the index is not in ---- */
+
+  function showNotices(state) {
+    root.setAttribute("data-places", state);
+    if (!notices.length) {
+      document.querySelectorAll(".reader-search").forEach((search) => {
+        const text = el("span", {});
+        const retry = el("button", { type: "button", class: "mapapp-places-retry" }, words.retry || "Try again");
+        const notice = el("p", { class: "reader-hint mapapp-places-status", role: "status", tabindex: "-1" },
+          text, " ", retry);
+        retry.addEventListener("click", () => {
+          notice.focus(); // the button hides while the index loads again
+          load();
+        });
+        notice.text = text;
+        notice.retry = retry;
+        search.before(notice);
+        notices.push(notice);
+      });
+    }
+    for (const notice of notices) {
+      notice.text.textContent = state === "failed" ? words.failed : words.loading;
+      notice.retry.hidden = state !== "failed";
+      notice.hidden = state === "loaded";
+    }
+  }
+
+  /* ---- rows into features ---- */
+
+  /* A row (mapapp/placeindex.py ROW) as a feature of the page: the properties reader.js
+     reads of a data file's feature, and `position`, where the map goes. */
+  function featureOf(row, index) {
+    const [id, name, names, kind, status, precision, errorKm, places, citations, position, note] = row;
+    const properties = {
+      name, names: { en: name, ...names }, kind, status, precision,
+      places: places.map((at) => index.places[at]),
+      citations: citations.map((at) => index.sentences[at]),
+      ...(note || {}),
+    };
+    if (errorKm !== null) properties.error_km = errorKm;
+    return { type: "Feature", id, geometry: null, properties, position, partial: true };
+  }
+
+  /* Each collection's features in the index's order; one already read whole (a click,
+     the URL's) keeps its place, whole. */
+  function fill(index) {
+    const sentences = index.sentences.map(([source, paragraph, offset, quote]) => (
+      offset === null ? { source, paragraph, quote } : { source, paragraph, offset, quote }));
+    const tables = { places: index.places, sentences };
+    return M.inSlices(index.collections, (entry) => {
+      const collection = M.collections.get(entry.id);
+      if (!collection) return;
+      collection.features = entry.features.map((row) => {
+        const known = featureIndex.get(row[0]);
+        if (known) return known.feature;
+        const feature = featureOf(row, tables);
+        featureIndex.set(feature.id, { feature, collection });
+        return feature;
+      });
+    }, 20);
+  }
+
+  let loading = null;
+  function load() {
+    if (loading) return loading;
+    showNotices("loading");
+    loading = fetch(data.vector.places).then((response) => {
+      if (!response.ok) throw new Error(`${data.vector.places}: ${response.status}`);
+      return response.json();
+    }).then(fill).then(() => {
+      performance.mark("mapapp:places"); // the index in and its features made
+      showNotices("loaded");
+      document.dispatchEvent(new CustomEvent("mapapp:placesloaded"));
+      M.shownChanged();
+    }).catch(() => {
+      loading = null;
+      showNotices("failed");
+    });
+    return loading;
+  }
+
+  document.addEventListener("mapapp:started", () => setTimeout(load, 0), { once: true });
+
+  /* ---- what is shown, and moving to a place not read whole ---- */
+
+  /* A feature is shown when its layer is and it passes the filters (the open one always). */
+  function isShown(id) {
+    const entry = featureIndex.get(id);
+    return Boolean(entry && S.map && S.map.hasLayer(groups.get(entry.collection.id)) &&
+      (id === S.openFeature || M.passesFilters(id)));
+  }
+
+  function shownByLayer() {
+    return data.collections
+      .filter((collection) => S.map.hasLayer(groups.get(collection.id)))
+      .map((collection) => ({ collection,
+        features: collection.features.filter((f) => f.id === S.openFeature || M.passesFilters(f.id)) }))
+      .filter((entry) => entry.features.length);
+  }
+
+  /* Bounds of features drawn whole, and of the index's positions for the rest. */
+  const boundsOf = M.boundsOf;
+  function boundsWithPositions(ids) {
+    const bounds = boundsOf(ids);
+    for (const id of ids) {
+      const entry = featureIndex.get(id);
+      const at = entry && !featureLayers.has(id) && entry.feature.position;
+      if (!at) continue;
+      if (at.length === 2) bounds.extend([at[1], at[0]]);
+      else bounds.extend([[at[1], at[0]], [at[3], at[2]]]);
+    }
+    return bounds;
+  }
+
+  const focusFeature = M.focusFeature;
+  function focusOrRead(id, options = {}) {
+    if (!featureIndex.has(id) || featureLayers.has(id)) return focusFeature(id, options);
+    return M.vectorTiles.readWhole(id).then((feature) => {
+      if (feature) focusFeature(id, options);
+    });
+  }
+
+  Object.assign(M, { isShown, shownByLayer, boundsOf: boundsWithPositions, focusFeature: focusOrRead,
+    placeIndex: { load } });
+})();

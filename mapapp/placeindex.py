@@ -23,6 +23,9 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from mapapp.assets import Assets
@@ -64,28 +67,40 @@ def focus_position(shape: Any) -> list[float]:
 
 
 class _Table:
-    """Values kept once, each named by its position (places, sentences)."""
+    """Values kept once, each named by its position (places, sentences). The data
+    shares equal values as one object (mapapp.catalogue.shared_json), so a value is
+    looked up by its identity first, by its content (`key`) only when new."""
 
     def __init__(self) -> None:
         self.items: list[Any] = []
-        self._positions: dict[str, int] = {}
+        self._by_key: dict[Any, int] = {}
+        self._by_id: dict[int, int] = {}
 
-    def position(self, value: Any, key: str) -> int:
-        if key not in self._positions:
-            self._positions[key] = len(self.items)
-            self.items.append(value)
-        return self._positions[key]
+    def position(self, value: Any, key: Callable[[Any], Any]) -> int:
+        found = self._by_id.get(id(value))
+        if found is None:
+            found = self._by_key.setdefault(key(value), len(self.items))
+            if found == len(self.items):
+                self.items.append(value)
+            self._by_id[id(value)] = found  # the data's objects outlive the table
+        return found
 
 
-def _place_key(place: dict[str, Any]) -> str:
-    return "\u0000".join(f"{k}\u0001{v}" for k, v in sorted(place.items()))
+def _place_key(place: dict[str, Any]) -> tuple:
+    return tuple(sorted(place.items()))
 
 
-def _note(props: dict[str, Any], lang: str) -> dict[str, Any] | None:
+def _sentence(cite: dict[str, Any]) -> list[Any]:
+    return [cite.get("source"), cite.get("paragraph"), cite.get("offset"), cite.get("quote")]
+
+
+def _sentence_key(cite: dict[str, Any]) -> tuple:
+    return tuple(_sentence(cite))
+
+
+def _note(props: dict[str, Any], lang: str) -> dict[str, Any]:
     """A feature without places: its location note (what the search reads instead),
     with its translation in `lang` alone."""
-    if props.get("places") or not props.get("location_note"):
-        return None
     entry: dict[str, Any] = {"location_note": props["location_note"]}
     own = (props.get("translations") or {}).get(lang) or {}
     if lang != DEFAULT_LANGUAGE and isinstance(own.get("location_note"), str):
@@ -100,51 +115,79 @@ def _names(props: dict[str, Any]) -> dict[str, str]:
             if not (lang == DEFAULT_LANGUAGE and name == props.get("name"))}
 
 
-def feature_row(props: dict[str, Any], feature_id: str, shape: Any, lang: str,
+def feature_row(props: dict[str, Any], feature_id: str, shape: Any,
                 places: _Table, sentences: _Table) -> list[Any]:
-    """A feature's row (ROW), its places and sentences put into their tables."""
-    place_ids = [places.position(place, _place_key(place))
-                 for place in props.get("places") or []]
-    cites = []
-    for cite in props.get("citations") or []:
-        sentence = [cite.get("source"), cite.get("paragraph"), cite.get("offset"),
-                    cite.get("quote")]
-        cites.append(sentences.position(sentence, dumps(sentence).decode()))
-    row = [feature_id, props.get("name"), _names(props), props.get("kind"),
-           props.get("status"), props.get("precision"), props.get("error_km"),
-           place_ids, cites, focus_position(shape)]
-    note = _note(props, lang)
-    if note:
-        row.append(note)
-    return row
+    """A feature's row (ROW) but its note, its places and sentences put into their
+    tables."""
+    cites = [sentences.position(cite, _sentence_key) for cite in props.get("citations") or []]
+    return [feature_id, props.get("name"), _names(props), props.get("kind"),
+            props.get("status"), props.get("precision"), props.get("error_km"),
+            [places.position(place, _place_key) for place in props.get("places") or []],
+            cites, focus_position(shape)]
+
+
+def place_indexes(catalogue: Catalogue) -> dict[str, dict[str, Any]]:
+    """The index in every language: `sentences` ([source, paragraph, offset, quote]),
+    `places` ({en, ru, kk, zh}) and each collection's features as rows, in catalogue
+    order. The rows are built once: only the location notes differ by language."""
+    places, sentences = _Table(), _Table()
+    rows: list[list[list[Any]]] = []
+    noted: list[tuple[int, int, dict[str, Any]]] = []  # where a row takes a note
+    for at, collection in enumerate(catalogue.collections):
+        built = []
+        for feature, shape in zip(collection.features, collection.shapes, strict=True):
+            props = feature["properties"]
+            if not props.get("places") and props.get("location_note"):
+                noted.append((at, len(built), props))
+            built.append(feature_row(props, feature["id"], shape, places, sentences))
+        rows.append(built)
+    table = [_sentence(cite) for cite in sentences.items]
+
+    def index(own: list[list[list[Any]]]) -> dict[str, Any]:
+        return {"version": catalogue.version, "row": list(ROW), "sentences": table,
+                "places": places.items,
+                "collections": [{"id": collection.id, "features": own[at]}
+                                for at, collection in enumerate(catalogue.collections)]}
+
+    if not noted:  # one index, the same in every language
+        return dict.fromkeys(LANGUAGES, index(rows))
+    indexes = {}
+    for lang in LANGUAGES:
+        own = [list(built) for built in rows]
+        for at, position, props in noted:
+            own[at][position] = [*rows[at][position], _note(props, lang)]
+        indexes[lang] = index(own)
+    return indexes
 
 
 def place_index(catalogue: Catalogue, lang: str) -> dict[str, Any]:
-    """The index in `lang`: `sentences` ([source, paragraph, offset, quote]), `places`
-    ({en, ru, kk, zh}) and each collection's features as rows, in catalogue order."""
-    places, sentences = _Table(), _Table()
-    collections = [
-        {"id": collection.id,
-         "features": [feature_row(feature["properties"], feature["id"], shape, lang,
-                                  places, sentences)
-                      for feature, shape in zip(collection.features, collection.shapes,
-                                                strict=True)]}
-        for collection in catalogue.collections]
-    return {"version": catalogue.version, "row": list(ROW), "sentences": sentences.items,
-            "places": places.items, "collections": collections}
+    """The index in `lang` (place_indexes)."""
+    return place_indexes(catalogue)[lang]
 
 
 def place_index_body(catalogue: Catalogue, lang: str) -> bytes:
     return dumps(place_index(catalogue, lang))
 
 
+def _packed(body: bytes) -> tuple[str, dict[str, bytes]]:
+    return hashlib.sha256(body).hexdigest(), compressed(body)
+
+
 def add_place_indexes(catalogue: Catalogue, assets: Assets, compress: bool = True) -> None:
     """The index in every language joins `assets`: held only compressed for the app (as
-    the data files are), raw for the static export."""
-    for lang in LANGUAGES:
-        body = place_index_body(catalogue, lang)
-        if compress:
-            assets.add_packed(place_index_name(lang), hashlib.sha256(body).hexdigest(),
-                              compressed(body))
-        else:
-            assets.add(place_index_name(lang), body)
+    the data files are; compressed on every core, brotli and zlib release Python's
+    lock), raw for the static export."""
+    indexes = place_indexes(catalogue)
+    bodies: dict[int, bytes] = {}  # an index shared by languages is written once
+    for index in indexes.values():
+        if id(index) not in bodies:
+            bodies[id(index)] = dumps(index)
+    if not compress:
+        for lang, index in indexes.items():
+            assets.add(place_index_name(lang), bodies[id(index)])
+        return
+    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+        packed = dict(zip(bodies, pool.map(_packed, bodies.values()), strict=True))
+    bodies.clear()
+    for lang, index in indexes.items():
+        assets.add_packed(place_index_name(lang), *packed[id(index)])

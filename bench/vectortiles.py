@@ -5,7 +5,9 @@ catalogue (bench/scale_data.py), times the vector-tile archive's build alone
 (mapapp/vectortiles.py: seconds, MiB), then serves it as the Procfile does, once with the
 data files (MAPAPP_VECTOR_TILES_FROM=0) and once from vector tiles (=1), and prints per
 size and mode: start-up, navigation to ready in Chromium (375×667, /embed), to the first
-tiles drawn (tiles only), a zoom and a pan, the longest main-thread task, the tab's
+tiles drawn (tiles only), to the index of places loaded and its features made (tiles only:
+mapapp-placeindex.js, fetched after ready), a zoom and a pan, the longest main-thread
+task until ready and in the whole run (the index's parse included), the tab's
 JavaScript heap (CDP Performance.getMetrics JSHeapUsedSize, after the moves) and the
 largest worker's memory. One load each: numbers from a loaded machine are noisy.
 """
@@ -37,6 +39,15 @@ def archive_figures(data_dir: Path) -> tuple[float, float]:
     return time.perf_counter() - began, len(archive) / 2**20
 
 
+# Every long task, to tell those before ready from those after (the index of places).
+CATCH_TASKS = """
+window.benchTasks = [];
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) window.benchTasks.push([entry.startTime, entry.duration]);
+}).observe({ type: "longtask", buffered: true });
+"""
+
+
 def page_figures(url: str, tiles: bool) -> dict[str, float]:
     from playwright.sync_api import sync_playwright
 
@@ -48,6 +59,7 @@ def page_figures(url: str, tiles: bool) -> dict[str, float]:
         page = context.new_page()
         page.set_default_timeout(900_000)
         page.add_init_script(CATCH_MAP)
+        page.add_init_script(CATCH_TASKS)
         page.route(f"re:^https?://(?!{LOOPBACK}[:/])", lambda route: route.abort())
         page.goto(url)
         page.wait_for_selector("html[data-map-state=ready]", state="attached")
@@ -57,10 +69,16 @@ def page_figures(url: str, tiles: bool) -> dict[str, float]:
             page.wait_for_selector("html[data-vector-tiles=drawn]", state="attached")
             row["tiles"] = page.evaluate(  # mapapp-vectortiles.js marks the first tiles drawn
                 "performance.getEntriesByName('mapapp:tiles')[0].startTime")
+            page.wait_for_selector("html[data-places=loaded]", state="attached")
+            row["places"] = page.evaluate(  # mapapp-placeindex.js marks the index in
+                "performance.getEntriesByName('mapapp:places')[0].startTime")
         row["zoom"] = page.evaluate(TIME_MOVE, "zoom")
         row["pan"] = page.evaluate(TIME_MOVE, "pan")
         page.wait_for_timeout(500)
         row["longest"] = page.evaluate("window.benchLongest")
+        row["longest_to_ready"] = page.evaluate(
+            "Math.max(0, ...window.benchTasks.filter(([at]) => at < "
+            "performance.getEntriesByName('mapapp:ready')[0].startTime).map(([, d]) => d))")
         cdp = context.new_cdp_session(page)
         cdp.send("Performance.enable")
         metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
@@ -88,8 +106,8 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
     modes = args.modes.split(",")
     print("| features | archive build | archive | mode | start | ready | tiles drawn "
-          "| zoom / pan | longest task | JS heap | worker RSS |")
-    print("|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+          "| places in | zoom / pan | longest task to ready / in all | JS heap | worker RSS |")
+    print("|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     with tempfile.TemporaryDirectory() as tmp:
         for size in sizes:
             data_dir = (args.data or Path(tmp)) / f"catalogue-{size}"
@@ -99,9 +117,11 @@ def main() -> None:
             for mode in modes:
                 row = measure(data_dir, mode)
                 tiles = f"{row['tiles']:,.0f} ms" if "tiles" in row else "–"
+                places = f"{row['places']:,.0f} ms" if "places" in row else "–"
                 print(f"| {size:,} | {seconds:.1f} s | {mib:.1f} MiB | {mode} | "
-                      f"{row['start']:.1f} s | {row['ready']:,.0f} ms | {tiles} | "
-                      f"{row['zoom']:,.0f} / {row['pan']:,.0f} ms | {row['longest']:,.0f} ms | "
+                      f"{row['start']:.1f} s | {row['ready']:,.0f} ms | {tiles} | {places} | "
+                      f"{row['zoom']:,.0f} / {row['pan']:,.0f} ms | "
+                      f"{row['longest_to_ready']:,.0f} / {row['longest']:,.0f} ms | "
                       f"{row['heap']:,.0f} MiB | {row['rss']:,.0f} MiB |", flush=True)
 
 

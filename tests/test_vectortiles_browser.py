@@ -150,6 +150,21 @@ def test_list_of_places_from_the_index(visit, app_base, lang):
     assert page.evaluate(WHOLE) == []  # listed from the index, nothing read whole
 
 
+def test_filters_and_layers_apply_to_the_list(visit, app_base):
+    """The fixture's features are all operating: status=planned leaves none."""
+    assert {f["properties"]["status"] for f in FEATURES.values()} == {"operating"}
+    page = open_places(visit, f"{app_base}/?status=planned")
+    page.locator("#reader-tab-places").click()
+    listed = "[...document.querySelectorAll('#reader-view-places .reader-place')]" \
+        ".map((b) => b.dataset.place).sort()"
+    assert page.evaluate(listed) == []
+    assert page.is_visible("#reader-view-places .reader-empty")
+    page.evaluate("window.mapapp.setFilters({groups: null, status: null})")
+    assert page.evaluate(listed) == sorted(FEATURES)
+    page.evaluate("window.mapapp.setLayerVisible('routes', false)")
+    assert page.evaluate(listed) == ["campus", "wind-farm"]
+
+
 def test_search_finds_a_russian_name_and_opens_its_popup(visit, base):
     root, path = base
     russian = "/?lang=ru" if path == "/" else "/index.ru.html"
@@ -162,7 +177,7 @@ def test_search_finds_a_russian_name_and_opens_its_popup(visit, base):
     assert "feature=oil-line" in page.url
 
 
-def test_article_places_open_and_highlight(visit, app_base):
+def test_article_places_open_their_popups(visit, app_base):
     page = open_places(visit, app_base + "/")
     sentence = page.locator(".reader-sentence", has_text="The pipelines operate safely.")
     sentence.locator('.reader-chip[data-place="oil-line"]').click()

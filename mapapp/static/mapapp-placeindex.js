@@ -150,6 +150,18 @@
     });
   }
 
+  /* The filters change what is shown though no drawn layer changes (the features are
+     in the tiles): the list hears of it all the same. */
+  const { applyFilters, setFilters } = M;
+  function applyAndTell() {
+    applyFilters();
+    M.shownChanged();
+  }
+  function setAndTell(next) {
+    setFilters(next);
+    M.shownChanged();
+  }
+
   Object.assign(M, { isShown, shownByLayer, boundsOf: boundsWithPositions, focusFeature: focusOrRead,
-    placeIndex: { load } });
+    applyFilters: applyAndTell, setFilters: setAndTell, placeIndex: { load } });
 })();

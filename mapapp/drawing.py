@@ -47,8 +47,9 @@ def uses_vector_tiles(catalogue: Catalogue, vector_from: int) -> bool:
 
 def drawing_options(catalogue: Catalogue, vector: bool = False) -> dict[str, Any]:
     """What the page's data block says about drawing (`data.drawing` in mapapp.js).
-    From vector tiles, the page holds only the features it fetched one by one (the one
-    a popup shows): nothing to cluster, nothing to put on a canvas of its own."""
+    From vector tiles, the page draws only the features it read whole one by one (the
+    one a popup shows; the index of places only lists them): nothing to cluster, nothing
+    to put on a canvas of its own."""
     if vector:
         return {"cluster": False, "clusterUntilZoom": CLUSTER_UNTIL_ZOOM, "canvas": False,
                 "vector": True}

@@ -71,23 +71,37 @@
     return { type: "Feature", id, geometry: null, properties, position, partial: true };
   }
 
-  /* Each collection's features in the index's order; one already read whole (a click,
-     the URL's) keeps its place, whole. */
+  /* Each collection's features in the index's order, made in tasks of CHUNK rows (a
+     phone answers the reader between them) and given to the collections at the end; one
+     already read whole (a click, the URL's) keeps its place, whole. */
+  const CHUNK = 2000;
   function fill(index) {
     const sentences = index.sentences.map(([source, paragraph, offset, quote]) => (
       offset === null ? { source, paragraph, quote } : { source, paragraph, offset, quote }));
     const tables = { places: index.places, sentences };
-    return M.inSlices(index.collections, (entry) => {
+    const made = new Map(); // collection -> its features
+    const chunks = [];
+    for (const entry of index.collections) {
       const collection = M.collections.get(entry.id);
-      if (!collection) return;
-      collection.features = entry.features.map((row) => {
+      if (!collection) continue;
+      made.set(collection, []);
+      for (let start = 0; start < entry.features.length; start += CHUNK) chunks.push([collection, entry.features, start]);
+    }
+    return M.inSlices(chunks, ([collection, rows, start]) => {
+      const features = made.get(collection);
+      for (const row of rows.slice(start, start + CHUNK)) {
         const known = featureIndex.get(row[0]);
-        if (known) return known.feature;
+        if (known) {
+          features.push(known.feature);
+          continue;
+        }
         const feature = featureOf(row, tables);
         featureIndex.set(feature.id, { feature, collection });
-        return feature;
-      });
-    }, 20);
+        features.push(feature);
+      }
+    }, 20).then(() => {
+      for (const [collection, features] of made) collection.features = features;
+    });
   }
 
   let loading = null;

@@ -123,6 +123,9 @@
     return loading;
   }
 
+  /* The notice from the start (once every plugin, reader.js too, has made its search
+     box); the index only once the map is ready. */
+  M.use(() => Promise.resolve().then(() => showNotices("loading")));
   document.addEventListener("mapapp:started", () => setTimeout(load, 0), { once: true });
 
   /* ---- what is shown, and moving to a place not read whole ---- */

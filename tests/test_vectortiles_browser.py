@@ -257,6 +257,7 @@ def test_failed_index_says_so_and_tries_again(browser, app_base):
         wait_for(page, "document.documentElement.dataset.places === 'loaded'")
         assert page.is_visible("#reader-search")
         assert not status.is_visible()
+        assert page.evaluate("document.activeElement.id") == "reader-search"  # not lost
     finally:
         context.close()
 

@@ -49,9 +49,11 @@
       });
     }
     for (const notice of notices) {
+      const focused = notice === document.activeElement;
       notice.text.textContent = state === "failed" ? words.failed : words.loading;
       notice.retry.hidden = state !== "failed";
       notice.hidden = state === "loaded";
+      if (focused && state === "loaded") notice.nextElementSibling.querySelector("input").focus();
     }
   }
 

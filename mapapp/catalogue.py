@@ -7,12 +7,15 @@ listing all of them; nothing half-loaded is ever returned.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import io
 import json
 import math
+import multiprocessing
+import os
 from collections.abc import Callable
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
@@ -20,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas
+import shapely
 from shapely.geometry.base import BaseGeometry
 
 from mapapp.dataschema import SchemaReport, check_schema, without_explained
@@ -232,34 +236,143 @@ def _check_gdal_reads(name: str, raw: bytes, features: list[dict[str, Any]],
     return []
 
 
-def _load_collection(data_dir: Path, entry: dict[str, Any], source_ids: set[str],
-                     problems: list[Problem], schema_problems: list[Problem],
-                     loaded: dict[str, bytes], memo: dict[Any, Any],
-                     gdal: Executor) -> Collection | None:
-    """One collection file: read once, the schema, then the rules, then GDAL's view;
-    its values shared with the other files' (`shared_json`, through `memo`)."""
-    path = data_dir / entry["file"]
-    if not path.is_file():
-        problems.append(Problem(entry["file"], f"catalogue entry {entry['id']!r} "
-                                               "points to a file that does not exist"))
-        return None
-    document = _read_json(path, problems, loaded, memo)
-    if document is None:
-        return None
-    # GDAL reads the same bytes meanwhile, in `gdal`'s thread (it lets go of Python's
-    # lock while it parses): its view is compared once the rules have passed
-    view = gdal.submit(_gdal_view, loaded[path.name])
+# A collection file of this many features is checked in a process of its own, forked
+# once the master has parsed it, while the master parses the next file: the rules are
+# pure Python and take a core for longer than parsing does (README "Scale").
+CHECK_APART_FROM = 2_000
+
+
+class _Checking:
+    """One listed collection file, read and parsed; its checks running in this
+    process or in a forked one. `result()` waits for them, once, and adds what they
+    found to `problems` and `schema_problems`, this entry's own lists (merged into the
+    catalogue's in entry order, so a report reads the same however it was checked)."""
+
+    def __init__(self, entry: dict[str, Any], problems: list[Problem],
+                 schema_problems: list[Problem],
+                 finish: Callable[[], Collection | None] | None = None) -> None:
+        self.entry = entry
+        self.problems = problems
+        self.schema_problems = schema_problems
+        self._finish = finish
+        self._pool: Executor | None = None
+        self._done = finish is None
+        self._collection: Collection | None = None
+
+    def result(self) -> Collection | None:
+        if not self._done:
+            try:
+                self._collection = self._finish()  # type: ignore[misc]
+            finally:
+                self._done = True
+                self.close()
+        return self._collection
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+
+def _check_collection(document: Any, entry: dict[str, Any], source_ids: set[str], raw: bytes,
+                      view: Future[geopandas.GeoDataFrame | Exception]
+                      ) -> tuple[list[Problem], list[Problem], list[BaseGeometry] | None]:
+    """The schema, then the rules, then GDAL's `view` of a parsed collection file:
+    (problems, the schema's problems, each feature's shape as the rules built it, or
+    None when the rules refused the file)."""
+    problems: list[Problem] = []
+    schema_problems: list[Problem] = []
     rules = (document, entry["file"], entry["style"], source_ids)
     if _checked("collection", document, entry["file"], schema_problems).problems:
         problems += _safely(check_feature_collection, *rules)
-        return None
+        return problems, schema_problems, None
     shapes: list[Any] = []  # each feature's shape, as the rules built it
     found = check_feature_collection(*rules, shapes=shapes)
     problems += found
     if found:
-        return None
-    problems += _check_gdal_reads(entry["file"], loaded[path.name], document["features"], view)
-    return _collection(entry, document["features"], shapes)
+        return problems, schema_problems, None
+    problems += _check_gdal_reads(entry["file"], raw, document["features"], view)
+    return problems, schema_problems, shapes
+
+
+# What the forked checking process reads: set just before it forks (never pickled).
+_APART: tuple[Any, dict[str, Any], set[str], bytes] | None = None
+
+
+def _check_apart() -> tuple[list[Problem], list[Problem], Any]:
+    """`_check_collection` in the forked process, GDAL reading in a thread of its own
+    meanwhile; the shapes go back as WKB (exact, and one array to send). The collector
+    stays off: a full collection would touch, and so copy, every page of the master."""
+    gc.disable()
+    document, entry, source_ids, raw = _APART  # type: ignore[misc]
+    with ThreadPoolExecutor(1, thread_name_prefix="mapapp-gdal") as gdal:
+        view = gdal.submit(_gdal_view, raw)
+        problems, schema_problems, shapes = _check_collection(document, entry, source_ids,
+                                                              raw, view)
+    return problems, schema_problems, None if shapes is None else shapely.to_wkb(shapes)
+
+
+def _load_collection(data_dir: Path, entry: dict[str, Any], source_ids: set[str],
+                     loaded: dict[str, bytes], memo: dict[Any, Any],
+                     gdal: Executor) -> _Checking:
+    """One collection file: read once and parsed here, its values shared with the
+    other files' (`shared_json`, through `memo`); then the schema, the rules and GDAL's
+    view, here or, for a large file, in a forked process (`CHECK_APART_FROM`)."""
+    checking = _Checking(entry, [], [])
+    path = data_dir / entry["file"]
+    if not path.is_file():
+        checking.problems.append(Problem(entry["file"], f"catalogue entry {entry['id']!r} "
+                                                        "points to a file that does not exist"))
+        return checking
+    document = _read_json(path, checking.problems, loaded, memo)
+    if document is None:
+        return checking
+    raw = loaded[path.name]
+    features = document.get("features") if isinstance(document, dict) else None
+    if isinstance(features, list) and len(features) >= CHECK_APART_FROM and _can_fork():
+        global _APART
+        _APART = (document, entry, source_ids, raw)
+        pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+        try:
+            future = pool.submit(_check_apart)  # forks now, with `_APART` set
+        finally:
+            _APART = None
+        checking._pool = pool
+
+        def finish_apart() -> Collection | None:
+            problems, schema_problems, wkb = future.result()
+            checking.problems.extend(problems)
+            checking.schema_problems.extend(schema_problems)
+            if wkb is None:
+                return None
+            return _collection(entry, features, list(shapely.from_wkb(wkb)))
+
+        checking._finish = finish_apart
+        checking._done = False
+        return checking
+    # GDAL reads the same bytes meanwhile, in `gdal`'s thread (it lets go of Python's
+    # lock while it parses): its view is compared once the rules have passed
+    view = gdal.submit(_gdal_view, raw)
+
+    def finish_here() -> Collection | None:
+        try:
+            problems, schema_problems, shapes = _check_collection(document, entry, source_ids,
+                                                                  raw, view)
+        finally:
+            wait([view])  # GDAL idle before a later file's checks fork this process
+        checking.problems.extend(problems)
+        checking.schema_problems.extend(schema_problems)
+        return None if shapes is None else _collection(entry, document["features"], shapes)
+
+    checking._finish = finish_here
+    checking._done = False
+    checking.result()  # checked before the next file is read, as it always was
+    return checking
+
+
+def _can_fork() -> bool:
+    """Forking pays only with a second core, and exists only where fork does."""
+    return (os.cpu_count() or 1) > 1 and "fork" in multiprocessing.get_all_start_methods()
 
 
 def load_catalogue(data_dir: str | Path) -> Catalogue:
@@ -276,37 +389,52 @@ def load_catalogue(data_dir: str | Path) -> Catalogue:
     report = _checked("catalogue", listing, CATALOGUE_FILE, schema_problems)
     entries = _entries(listing, "collections", CATALOGUE_FILE, problems, report)
     problems += _safely(check_catalogue_dates, listing, CATALOGUE_FILE)
-    collections: list[Collection] = []
-    owner: dict[str, str] = {}
     listed_files: set[str] = set()
     memo: dict[Any, Any] = {}  # values seen, shared by every collection
+    checkings: list[_Checking] = []  # one per entry, in order
+    loads: list[_Checking] = []  # those whose file is loaded
     # GDAL reads each file in this thread while the rules check it (`_load_collection`)
     with ThreadPoolExecutor(1, thread_name_prefix="mapapp-gdal") as gdal:
-        for index, entry in enumerate(entries):
-            if isinstance(entry, dict) and isinstance(entry.get("file"), str):
-                listed_files.add(entry["file"])  # refused or not, the file has its entry
-            if report.refuses("collections", index):
-                problems += _safely(check_catalogue_entry, entry, CATALOGUE_FILE, index)
-                continue
-            entry_problems = check_catalogue_entry(entry, CATALOGUE_FILE, index)
-            problems += entry_problems
-            if entry_problems:
-                continue
-            if entry["id"] in {c.id for c in collections}:
-                problems.append(Problem(CATALOGUE_FILE, f"collection {entry['id']!r} listed twice",
-                                        field="id"))
-                continue
-            collection = _load_collection(data_dir, entry, source_ids, problems, schema_problems,
-                                          loaded, memo, gdal)
-            if collection is None:
-                continue
-            for feature in collection.features:
-                if feature["id"] in owner:
-                    problems.append(Problem(entry["file"],
-                                            f"id already used in {owner[feature['id']]}",
-                                            feature["id"], "id"))
-                owner[feature["id"]] = entry["file"]
-            collections.append(collection)
+        try:
+            for index, entry in enumerate(entries):
+                checking = _Checking(entry, [], [])
+                checkings.append(checking)
+                if isinstance(entry, dict) and isinstance(entry.get("file"), str):
+                    listed_files.add(entry["file"])  # refused or not, the file has its entry
+                if report.refuses("collections", index):
+                    checking.problems += _safely(check_catalogue_entry, entry, CATALOGUE_FILE,
+                                                 index)
+                    continue
+                checking.problems += check_catalogue_entry(entry, CATALOGUE_FILE, index)
+                if checking.problems:
+                    continue
+                if any(c.entry["id"] == entry["id"] and c.result() is not None
+                       for c in loads):
+                    checking.problems.append(Problem(
+                        CATALOGUE_FILE, f"collection {entry['id']!r} listed twice", field="id"))
+                    continue
+                _limit_running(loads)
+                checkings[-1] = _load_collection(data_dir, entry, source_ids, loaded, memo, gdal)
+                loads.append(checkings[-1])
+            version = _version(loaded)  # meanwhile, forked processes check the last files
+            collections: list[Collection] = []
+            owner: dict[str, str] = {}
+            for checking in checkings:
+                collection = checking.result()
+                problems += checking.problems
+                schema_problems += checking.schema_problems
+                if collection is None:
+                    continue
+                for feature in collection.features:
+                    if feature["id"] in owner:
+                        problems.append(Problem(collection.file,
+                                                f"id already used in {owner[feature['id']]}",
+                                                feature["id"], "id"))
+                    owner[feature["id"]] = collection.file
+                collections.append(collection)
+        finally:
+            for checking in checkings:
+                checking.close()
     for path in sorted(data_dir.glob("*.geojson")):
         if path.name not in listed_files:
             problems.append(Problem(path.name, f"no entry in {CATALOGUE_FILE} for this file"))
@@ -316,9 +444,17 @@ def load_catalogue(data_dir: str | Path) -> Catalogue:
     if problems:
         raise DataError(problems)
     collections.sort(key=lambda c: c.order)
-    return Catalogue(tuple(collections), sources, _version(loaded),
+    return Catalogue(tuple(collections), sources, version,
                      data_as_of=listing["data_as_of"], checked_on=listing["checked_on"],
                      loaded_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+
+def _limit_running(loads: list[_Checking]) -> None:
+    """At most one forked checking process per core at a time: each copies the pages
+    of its file's features as it reads them, so more would only add memory."""
+    running = [c for c in loads if c._pool is not None and not c._done]
+    for checking in running[:max(0, len(running) - (os.cpu_count() or 1) + 1)]:
+        checking.result()
 
 
 def _collection(entry: dict[str, Any], features: list[dict[str, Any]],

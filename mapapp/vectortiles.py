@@ -100,11 +100,26 @@ def tile_features(catalogue: Catalogue) -> list[TileFeature]:
     found = []
     for collection in catalogue.collections:
         color_by = (collection.style.get("color_by") or {}).get("property")
-        for feature, shape in zip(collection.features, collection.shapes, strict=True):
-            projected = shapely.transform(shape, _project_array)
-            found.append(TileFeature(collection.id, projected, tile_properties(feature, color_by),
-                                     shape.geom_type.endswith("Point")))
+        shapes = _array(collection.shapes)
+        # one transform of the whole collection: the same arithmetic per coordinate as
+        # one shape at a time, a hundredth of the calls
+        projected = shapely.transform(shapes, _project_array).tolist()
+        points = numpy.isin(shapely.get_type_id(shapes), POINT_TYPE_IDS).tolist()
+        for feature, shape, is_point in zip(collection.features, projected, points, strict=True):
+            found.append(TileFeature(collection.id, shape, tile_properties(feature, color_by),
+                                     is_point))
     return found
+
+
+POINT_TYPE_IDS = (0, 4)  # shapely's type ids of Point and MultiPoint
+LINE_TYPE_IDS = (1, 5)  # ...of LineString and MultiLineString
+
+
+def _array(shapes: Any) -> Any:
+    """Shapes as a numpy array of objects, the input of shapely's array functions."""
+    array = numpy.empty(len(shapes), dtype=object)
+    array[:] = list(shapes)
+    return array
 
 
 def _project_array(coords: Any) -> Any:
@@ -196,11 +211,18 @@ def _add_lines(tiles: dict[tuple[int, int], list[tuple[str, Any, dict[str, Any]]
     which_a, tx_a, ty_a = keep[which_a[mine]], tx_a[mine], ty_a[mine]
     # GEOS's rectangle clipping, one call a pair: tens of times faster than a general
     # intersection with a box; a line touching the box's edge may leave points, dropped
-    clipped = numpy.array([
-        _lines_of(shapely.clip_by_rect(geometries[w], (x - margin) / scale, (y - margin) / scale,
-                                       (x + 1 + margin) / scale, (y + 1 + margin) / scale))
-        for w, x, y in zip(which_a.tolist(), tx_a.tolist(), ty_a.tolist(), strict=True)],
-        dtype=object)
+    # one call per tile, for every line crossing it
+    clipped = numpy.empty(len(which_a), dtype=object)
+    tile_of = tx_a * scale + ty_a
+    order = numpy.argsort(tile_of, kind="stable")
+    starts = numpy.flatnonzero(numpy.diff(tile_of[order], prepend=-1))
+    for chosen in numpy.split(order, starts[1:]):
+        x, y = int(tx_a[chosen[0]]), int(ty_a[chosen[0]])
+        clipped[chosen] = shapely.clip_by_rect(
+            geometries[which_a[chosen]], (x - margin) / scale, (y - margin) / scale,
+            (x + 1 + margin) / scale, (y + 1 + margin) / scale)
+    mixed = ~numpy.isin(shapely.get_type_id(clipped), LINE_TYPE_IDS)
+    clipped[mixed] = [_lines_of(geometry) for geometry in clipped[mixed]]
     present = ~shapely.is_empty(clipped)
     clipped, which_a, tx_a, ty_a = clipped[present], which_a[present], tx_a[present], ty_a[present]
     coords, index = shapely.get_coordinates(clipped, return_index=True)
@@ -229,8 +251,10 @@ def _crossed_tiles(geometries: Any, scale: int, margin: float) -> tuple[Any, Any
     step = numpy.arange(counts.sum()) - numpy.repeat(numpy.cumsum(counts) - counts, counts)
     tx = low[segment, 0] + step % width[segment]
     ty = low[segment, 1] + step // width[segment]
-    triples = numpy.unique(numpy.column_stack([owner[segment], tx, ty]), axis=0)
-    return triples[:, 0], triples[:, 1], triples[:, 2]
+    # each (line, x, y) as one number, in the same order: sorting numbers is far
+    # quicker than sorting rows
+    keys = numpy.unique((owner[segment] * scale + tx) * scale + ty)
+    return keys // (scale * scale), keys // scale % scale, keys % scale
 
 
 def _lines_of(geometry: BaseGeometry) -> BaseGeometry:
@@ -289,10 +313,12 @@ def build_archive(catalogue: Catalogue, max_zoom: int = MAX_ZOOM) -> bytes:
     writer = Writer(out)
     for tile_id, data in tiles:
         writer.write_tile(tile_id, data)
-    lons = [c for f in catalogue.collections for s in f.shapes for c in (s.bounds[0], s.bounds[2])]
-    lats = [c for f in catalogue.collections for s in f.shapes for c in (s.bounds[1], s.bounds[3])]
-    west, east = (min(lons), max(lons)) if lons else (-180.0, 180.0)
-    south, north = (min(lats), max(lats)) if lats else (-85.0, 85.0)
+    bounds = shapely.bounds(_array([s for c in catalogue.collections for s in c.shapes]))
+    if len(bounds):
+        west, east = float(bounds[:, 0].min()), float(bounds[:, 2].max())
+        south, north = float(bounds[:, 1].min()), float(bounds[:, 3].max())
+    else:
+        west, east, south, north = -180.0, 180.0, -85.0, 85.0
     header = {
         "tile_type": TileType.MVT,
         "tile_compression": Compression.GZIP,

@@ -23,7 +23,6 @@ import io
 import math
 import os
 from collections import defaultdict
-from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
@@ -129,58 +128,67 @@ def _project_array(coords: Any) -> Any:
     return numpy.column_stack([x, y])
 
 
-def _points(geometry: BaseGeometry) -> Iterator[tuple[float, float]]:
-    if geometry.geom_type == "Point":
-        yield geometry.x, geometry.y
-    else:
-        for part in geometry.geoms:
-            yield part.x, part.y
-
-
 def zoom_tiles(features: list[TileFeature], z: int, max_zoom: int, part: int = 0, parts: int = 1
                ) -> dict[tuple[int, int], list[tuple[str, Any, dict[str, Any]]]]:
     """The features of each tile at zoom `z`, in tile units (y down): (layer, geometry
     in tile units, properties), dense ones dropped below `max_zoom`. With `parts`, only
     the tiles whose column is `part` modulo `parts` (the rest are another process's):
     what is dropped is decided per tile or per line, the same in every part."""
-    scale = 1 << z
     tiles: dict[tuple[int, int], list[tuple[str, Any, dict[str, Any]]]] = defaultdict(list)
     thin = z < max_zoom
     extent = EXTENT if thin else MAX_ZOOM_EXTENT
-    taken_cells: set[tuple[int, int, int, int]] = set()
-    lines: list[TileFeature] = []
-    for feature in features:
-        if feature.is_point:
-            placed = []
-            for x, y in _points(feature.geometry):
-                gx, gy = x * scale, y * scale
-                tx, ty = min(int(gx), scale - 1), min(int(gy), scale - 1)
-                if thin:  # decided in the point's own tile, whatever part is built
-                    cell = (tx, ty, int((gx - tx) * EXTENT) // DROP_CELL,
-                            int((gy - ty) * EXTENT) // DROP_CELL)
-                    if cell in taken_cells:
-                        continue
-                    taken_cells.add(cell)
-                # also in the tiles whose edge it is near, so its marker is not cut there
-                for nx in range(max(0, int(gx - POINT_BUFFER)),
-                                min(scale - 1, int(gx + POINT_BUFFER)) + 1):
-                    if nx % parts != part:
-                        continue
-                    for ny in range(max(0, int(gy - POINT_BUFFER)),
-                                    min(scale - 1, int(gy + POINT_BUFFER)) + 1):
-                        placed.append(((nx, ny), (round((gx - nx) * extent),
-                                                  round((gy - ny) * extent))))
-            by_tile: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
-            for tile, point in placed:
-                by_tile[tile].append(point)
-            for tile, points in by_tile.items():
-                geometry = ({"type": "Point", "coordinates": points[0]} if len(points) == 1
-                            else {"type": "MultiPoint", "coordinates": points})
-                tiles[tile].append((feature.layer, geometry, feature.properties))
-            continue
-        lines.append(feature)
-    _add_lines(tiles, lines, z, thin, extent, part, parts)
+    points = [feature for feature in features if feature.is_point]
+    _add_points(tiles, points, z, thin, extent, part, parts)
+    _add_lines(tiles, [feature for feature in features if not feature.is_point], z, thin,
+               extent, part, parts)
     return tiles
+
+
+def _add_points(tiles: dict[tuple[int, int], list[tuple[str, Any, dict[str, Any]]]],
+                points: list[TileFeature], z: int, thin: bool, extent: int,
+                part: int = 0, parts: int = 1) -> None:
+    """Each point feature in the tile of each of its points and in the tiles whose edge
+    a point is near (so its marker is not cut there), in tile units; when `thin`, a
+    point whose cell (DROP_CELL units of its own tile) an earlier point has taken is
+    dropped, whatever part is built. On arrays: the same arithmetic per point as one
+    at a time (truncation, rounding half to even), in the same order."""
+    if not points:
+        return
+    scale = 1 << z
+    coords, owner = shapely.get_coordinates(_array([p.geometry for p in points]),
+                                            return_index=True)
+    grid = coords * scale
+    tile = numpy.minimum(grid.astype(numpy.int64), scale - 1)
+    if thin:
+        cell = ((grid - tile) * EXTENT).astype(numpy.int64) // DROP_CELL  # 0..EXTENT/DROP_CELL
+        side = EXTENT // DROP_CELL + 1
+        keys = ((tile[:, 0] * scale + tile[:, 1]) * side + cell[:, 0]) * side + cell[:, 1]
+        first = numpy.sort(numpy.unique(keys, return_index=True)[1])
+        grid, owner = grid[first], owner[first]
+    low = numpy.maximum(0, (grid - POINT_BUFFER).astype(numpy.int64))
+    high = numpy.minimum(scale - 1, (grid + POINT_BUFFER).astype(numpy.int64))
+    # each point's tiles, x before y as in two nested loops: (low, low), (low, low+1)…
+    steps = numpy.array([(0, 0), (0, 1), (1, 0), (1, 1)])
+    near = low[:, None, :] + steps[None, :, :]
+    valid = (near <= high[:, None, :]).all(axis=2) & (near[:, :, 0] % parts == part)
+    which = numpy.repeat(numpy.arange(len(grid)), len(steps)).reshape(-1, len(steps))[valid]
+    near = near[valid]
+    units = numpy.rint((grid[which] - near) * extent).astype(numpy.int64)
+    owner = owner[which]
+    # grouped by feature, then tile; in each group the points in their order
+    keys = (owner * scale + near[:, 0]) * scale + near[:, 1]
+    order = numpy.argsort(keys, kind="stable")
+    keys, owner, near, units = keys[order], owner[order], near[order], units[order]
+    starts = numpy.flatnonzero(numpy.diff(keys, prepend=-1)).tolist()
+    ends = [*starts[1:], len(keys)]
+    xs, ys = units[:, 0].tolist(), units[:, 1].tolist()
+    for start, end, feature, x, y in zip(starts, ends, owner[starts].tolist(),
+                                         near[starts, 0].tolist(), near[starts, 1].tolist(),
+                                         strict=True):
+        geometry = ({"type": "Point", "coordinates": (xs[start], ys[start])} if end - start == 1
+                    else {"type": "MultiPoint",
+                          "coordinates": list(zip(xs[start:end], ys[start:end], strict=True))})
+        tiles[(x, y)].append((points[feature].layer, geometry, points[feature].properties))
 
 
 def _add_lines(tiles: dict[tuple[int, int], list[tuple[str, Any, dict[str, Any]]]],

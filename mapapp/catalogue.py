@@ -314,10 +314,11 @@ def _check_apart() -> tuple[list[Problem], list[Problem], Any]:
 
 def _load_collection(data_dir: Path, entry: dict[str, Any], source_ids: set[str],
                      loaded: dict[str, bytes], memo: dict[Any, Any],
-                     gdal: Executor) -> _Checking:
+                     gdal: Executor, apart: bool = True) -> _Checking:
     """One collection file: read once and parsed here, its values shared with the
     other files' (`shared_json`, through `memo`); then the schema, the rules and GDAL's
-    view, here or, for a large file, in a forked process (`CHECK_APART_FROM`)."""
+    view, here or, for a large file (`CHECK_APART_FROM`) unless not `apart`, in a forked
+    process."""
     checking = _Checking(entry, [], [])
     path = data_dir / entry["file"]
     if not path.is_file():
@@ -329,7 +330,8 @@ def _load_collection(data_dir: Path, entry: dict[str, Any], source_ids: set[str]
         return checking
     raw = loaded[path.name]
     features = document.get("features") if isinstance(document, dict) else None
-    if isinstance(features, list) and len(features) >= CHECK_APART_FROM and _can_fork():
+    if apart and isinstance(features, list) and len(features) >= CHECK_APART_FROM \
+            and _can_fork():
         global _APART
         _APART = (document, entry, source_ids, raw)
         pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
@@ -377,8 +379,20 @@ def _can_fork() -> bool:
 
 def load_catalogue(data_dir: str | Path) -> Catalogue:
     """Read and validate every file of `data_dir`; raise DataError with all problems.
-    Each file is read once: the version is the hash of exactly the bytes checked."""
-    data_dir = Path(data_dir)
+    Each file is read once: the version is the hash of exactly the bytes checked.
+    The garbage collector waits meanwhile: parsing makes millions of objects and no
+    cycles, and each full collection would walk them all (and, with a forked checking
+    process alive, copy every page it writes to)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _load_catalogue(Path(data_dir))
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _load_catalogue(data_dir: Path) -> Catalogue:
     problems: list[Problem] = []
     loaded: dict[str, bytes] = {}
     if not data_dir.is_dir():
@@ -414,7 +428,9 @@ def load_catalogue(data_dir: str | Path) -> Catalogue:
                         CATALOGUE_FILE, f"collection {entry['id']!r} listed twice", field="id"))
                     continue
                 _limit_running(loads)
-                checkings[-1] = _load_collection(data_dir, entry, source_ids, loaded, memo, gdal)
+                # the last file is checked here: nothing is left to parse meanwhile
+                checkings[-1] = _load_collection(data_dir, entry, source_ids, loaded, memo, gdal,
+                                                 apart=index < len(entries) - 1)
                 loads.append(checkings[-1])
             version = _version(loaded)  # meanwhile, forked processes check the last files
             collections: list[Collection] = []

@@ -234,3 +234,15 @@ def test_embed_helper_script(client):
     assert response.status_code == 200
     assert response.content_type == "text/javascript; charset=utf-8"
     assert b"postMessage" not in response.data and b'addEventListener("message"' in response.data
+
+
+@pytest.mark.parametrize(("lang", "more"), [("en", "and {} more"), ("ru", "и ещё {}"),
+                                            ("kk", "және тағы {}"), ("zh", "以及另外 {} 个")])
+def test_the_wrong_url_page_names_the_first_feature_ids_and_counts_the_rest(
+        real_app, real_client, lang, more):
+    """A catalogue of 100,000 features would list them all: the first 20, then a count."""
+    ids = real_app.extensions["mapapp"].catalogue.feature_ids
+    assert len(ids) > 20
+    html = real_client.get(f"/?feature=nope&lang={lang}").get_data(as_text=True)
+    assert f"<code>{', '.join(ids[:20])}</code> {more.format(len(ids) - 20)}." in html
+    assert ids[20] not in html

@@ -76,7 +76,10 @@ def huge_catalogue(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def huge_server(huge_catalogue: Path) -> Iterator[str]:
-    process, base = start_server(huge_catalogue, timeout=600)
+    """10,000 features from data files, as a raised MAPAPP_VECTOR_TILES_FROM serves them
+    (by default a catalogue this big is drawn from vector tiles: test_vectortiles*)."""
+    process, base = start_server(huge_catalogue, env={"MAPAPP_VECTOR_TILES_FROM": "0"},
+                                 timeout=600)
     yield base
     stop_server(process)
 

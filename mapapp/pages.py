@@ -317,7 +317,9 @@ def build_pages(catalogue: Catalogue, tiles: Tiles, jinja: Environment,
     data = page_data(catalogue, vector)
     if vector:
         data["vector"] = {"archive": archive.path, "items": links.item_template,
-                          "maxZoom": MAX_ZOOM}
+                          "maxZoom": MAX_ZOOM,
+                          # fetches and parses the index of places off the page's thread
+                          "placesWorker": assets.url("mapapp-placeindex-worker.js")}
     if "basemap.json" in assets.by_name:
         data["basemap"] = assets.url("basemap.json")
     env = i18n_environment(jinja)

@@ -73,36 +73,90 @@
     return { type: "Feature", id, geometry: null, properties, position, partial: true };
   }
 
-  /* Each collection's features in the index's order, made in tasks of CHUNK rows (a
-     phone answers the reader between them) and given to the collections at the end; one
-     already read whole (a click, the URL's) keeps its place, whole. */
+  /* Each collection's features in the index's order, made as the rows come (CHUNK at a
+     time, each in a task of its own: a phone answers the reader between them) and given
+     to the collections at the end; one already read whole (a click, the URL's) keeps its
+     place, whole. */
   const CHUNK = 2000;
-  function fill(index) {
+  function filler(index, collections) {
     const sentences = index.sentences.map(([source, paragraph, offset, quote]) => (
       offset === null ? { source, paragraph, quote } : { source, paragraph, offset, quote }));
     const tables = { places: index.places, sentences };
-    const made = new Map(); // collection -> its features
-    const chunks = [];
-    for (const entry of index.collections) {
-      const collection = M.collections.get(entry.id);
-      if (!collection) continue;
-      made.set(collection, []);
-      for (let start = 0; start < entry.features.length; start += CHUNK) chunks.push([collection, entry.features, start]);
-    }
-    return M.inSlices(chunks, ([collection, rows, start]) => {
-      const features = made.get(collection);
-      for (const row of rows.slice(start, start + CHUNK)) {
-        const known = featureIndex.get(row[0]);
-        if (known) {
-          features.push(known.feature);
-          continue;
+    const made = collections.map((entry) => ({ collection: M.collections.get(entry.id), features: [] }));
+    return {
+      add(at, rows) {
+        const { collection, features } = made[at];
+        if (!collection) return;
+        for (const row of rows) {
+          const known = featureIndex.get(row[0]);
+          if (known) {
+            features.push(known.feature);
+            continue;
+          }
+          const feature = featureOf(row, tables);
+          featureIndex.set(feature.id, { feature, collection });
+          features.push(feature);
         }
-        const feature = featureOf(row, tables);
-        featureIndex.set(feature.id, { feature, collection });
-        features.push(feature);
-      }
-    }, 20).then(() => {
-      for (const [collection, features] of made) collection.features = features;
+      },
+      end() {
+        for (const { collection, features } of made) if (collection) collection.features = features;
+      },
+    };
+  }
+
+  /* The index fetched and parsed on the page's own thread: where no worker starts (a
+     page opened from a file, a browser without workers), at the cost of one long task
+     for a large index. */
+  function readHere(url) {
+    return fetch(url).then((response) => {
+      if (!response.ok) throw new Error(`${url}: ${response.status}`);
+      return response.json();
+    }).then((index) => {
+      const fill = filler(index, index.collections);
+      const chunks = [];
+      index.collections.forEach((entry, at) => {
+        for (let start = 0; start < entry.features.length; start += CHUNK) chunks.push([at, entry.features, start]);
+      });
+      return M.inSlices(chunks, ([at, rows, start]) => fill.add(at, rows.slice(start, start + CHUNK)), 20)
+        .then(() => fill.end());
+    });
+  }
+
+  /* The index fetched and parsed in a worker (mapapp-placeindex-worker.js), its rows
+     posted back CHUNK at a time: the page's thread never parses the whole file (some
+     45 MiB at 100,000 features). A worker that does not start falls back to readHere. */
+  function readInWorker(url) {
+    let worker;
+    try {
+      worker = new Worker(data.vector.placesWorker);
+    } catch (error) {
+      return readHere(url);
+    }
+    return new Promise((resolve, reject) => {
+      let fill = null;
+      let heard = false;
+      worker.addEventListener("message", ({ data: message }) => {
+        heard = true;
+        if (message.error) {
+          worker.terminate();
+          reject(new Error(message.error));
+        } else if (message.tables) {
+          fill = filler(message.tables, message.collections);
+        } else if (message.rows) {
+          fill.add(message.at, message.rows);
+        } else if (message.done) {
+          worker.terminate();
+          fill.end();
+          resolve();
+        }
+      });
+      worker.addEventListener("error", (event) => {
+        event.preventDefault();
+        worker.terminate();
+        if (heard) reject(new Error("the index's worker failed"));
+        else resolve(readHere(url)); // its script did not load
+      });
+      worker.postMessage(new URL(url, document.baseURI).href);
     });
   }
 
@@ -110,10 +164,9 @@
   function load() {
     if (loading) return loading;
     showNotices("loading");
-    loading = fetch(data.vector.places).then((response) => {
-      if (!response.ok) throw new Error(`${data.vector.places}: ${response.status}`);
-      return response.json();
-    }).then(fill).then(() => {
+    const url = data.vector.places;
+    const read = data.vector.placesWorker && typeof Worker === "function" ? readInWorker : readHere;
+    loading = read(url).then(() => {
       performance.mark("mapapp:places"); // the index in and its features made
       showNotices("loaded");
       document.dispatchEvent(new CustomEvent("mapapp:placesloaded"));

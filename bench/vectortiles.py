@@ -7,7 +7,7 @@ data files (MAPAPP_VECTOR_TILES_FROM=0) and once from vector tiles (=1), and pri
 size and mode: start-up, navigation to ready in Chromium (375×667, /embed), to the first
 tiles drawn (tiles only), to the index of places loaded and its features made (tiles only:
 mapapp-placeindex.js, fetched after ready), a zoom and a pan, the longest main-thread
-task until ready and in the whole run (the index's parse included), the tab's
+task until ready, from ready until the index is in and in the whole run, the tab's
 JavaScript heap (CDP Performance.getMetrics JSHeapUsedSize, after the moves) and the
 largest worker's memory. One load each: numbers from a loaded machine are noisy.
 """
@@ -48,6 +48,15 @@ new PerformanceObserver((list) => {
 """
 
 
+# The longest task begun between two marks (null: from navigation), counted whole.
+LONGEST_BETWEEN = """([from, to]) => {
+  const at = (mark) => (mark ? performance.getEntriesByName(mark)[0].startTime : 0);
+  const [first, last] = [at(from), at(to)];
+  return Math.max(0, ...window.benchTasks
+    .filter(([start]) => start >= first && start < last).map(([, d]) => d));
+}"""
+
+
 def page_figures(url: str, tiles: bool) -> dict[str, float]:
     from playwright.sync_api import sync_playwright
 
@@ -76,9 +85,10 @@ def page_figures(url: str, tiles: bool) -> dict[str, float]:
         row["pan"] = page.evaluate(TIME_MOVE, "pan")
         page.wait_for_timeout(500)
         row["longest"] = page.evaluate("window.benchLongest")
-        row["longest_to_ready"] = page.evaluate(
-            "Math.max(0, ...window.benchTasks.filter(([at]) => at < "
-            "performance.getEntriesByName('mapapp:ready')[0].startTime).map(([, d]) => d))")
+        row["longest_to_ready"] = page.evaluate(LONGEST_BETWEEN, [None, "mapapp:ready"])
+        if tiles:  # from ready until the index is in (its fetch, parse and features)
+            row["longest_to_places"] = page.evaluate(
+                LONGEST_BETWEEN, ["mapapp:ready", "mapapp:places"])
         cdp = context.new_cdp_session(page)
         cdp.send("Performance.enable")
         metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
@@ -96,17 +106,35 @@ def measure(data_dir: Path, mode: str) -> dict[str, float]:
     return row
 
 
+def longest_text(row: dict[str, float]) -> str:
+    to_places = f"{row['longest_to_places']:,.0f}" if "longest_to_places" in row else "–"
+    return f"{row['longest_to_ready']:,.0f} / {to_places} / {row['longest']:,.0f} ms"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="10000,30000,100000")
     parser.add_argument("--modes", default="json,tiles")
     parser.add_argument("--data", type=Path, default=None,
                         help="folder to keep the built catalogues in (default: temporary)")
+    parser.add_argument("--url", default=None,
+                        help="only measure this page of a server already running and drawing "
+                             "from vector tiles (e.g. http://127.0.0.1:8000/embed)")
     args = parser.parse_args()
+    if args.url:
+        row = page_figures(args.url, True)
+        print("| ready | tiles drawn | places in | zoom / pan "
+              "| longest task to ready / ready to places in / in all | JS heap |")
+        print("|---:|---:|---:|---:|---:|---:|")
+        print(f"| {row['ready']:,.0f} ms | {row['tiles']:,.0f} ms | {row['places']:,.0f} ms | "
+              f"{row['zoom']:,.0f} / {row['pan']:,.0f} ms | {longest_text(row)} | "
+              f"{row['heap']:,.0f} MiB |", flush=True)
+        return
     sizes = [int(s) for s in args.sizes.split(",")]
     modes = args.modes.split(",")
     print("| features | archive build | archive | mode | start | ready | tiles drawn "
-          "| places in | zoom / pan | longest task to ready / in all | JS heap | worker RSS |")
+          "| places in | zoom / pan | longest task to ready / ready to places in / in all "
+          "| JS heap | worker RSS |")
     print("|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     with tempfile.TemporaryDirectory() as tmp:
         for size in sizes:
@@ -120,8 +148,7 @@ def main() -> None:
                 places = f"{row['places']:,.0f} ms" if "places" in row else "–"
                 print(f"| {size:,} | {seconds:.1f} s | {mib:.1f} MiB | {mode} | "
                       f"{row['start']:.1f} s | {row['ready']:,.0f} ms | {tiles} | {places} | "
-                      f"{row['zoom']:,.0f} / {row['pan']:,.0f} ms | "
-                      f"{row['longest_to_ready']:,.0f} / {row['longest']:,.0f} ms | "
+                      f"{row['zoom']:,.0f} / {row['pan']:,.0f} ms | {longest_text(row)} | "
                       f"{row['heap']:,.0f} MiB | {row['rss']:,.0f} MiB |", flush=True)
 
 

@@ -262,6 +262,56 @@ def test_failed_index_says_so_and_tries_again(browser, app_base):
         context.close()
 
 
+# The URLs the page's own thread fetched (a worker's fetches are not among them).
+PAGE_FETCHED = "performance.getEntriesByType('resource').map((entry) => entry.name)"
+
+
+def places_fetched(urls: list[str]) -> list[str]:
+    return [url for url in urls if "/assets/places." in url]
+
+
+def test_index_is_fetched_and_parsed_in_a_worker(browser, base):
+    """The page's thread never fetches (nor so parses) the index of places, some 45 MiB
+    at 100,000 features: a worker does, and posts its rows back; every place is listed."""
+    root, path = base
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        page = context.new_page()
+        workers: list[str] = []
+        page.on("worker", lambda worker: workers.append(worker.url))
+        page.route(re.compile(r"^https?://(?!127\.0\.0\.1[:/])"), lambda route: route.abort())
+        page.goto(root + path)
+        wait_for(page, "document.documentElement.dataset.places === 'loaded'", 20)
+        assert [url for url in workers if "/assets/mapapp-placeindex-worker." in url]
+        assert places_fetched(page.evaluate(PAGE_FETCHED)) == []
+        assert page.evaluate("window.mapapp.featureIndex.size") == len(FEATURES)
+        page.locator("#reader-tab-places").click()
+        listed = page.locator("#reader-view-places .reader-place").count()
+        assert listed == len(FEATURES)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("without", ["Worker", "worker script"])
+def test_index_without_a_worker_is_read_on_the_page(browser, app_base, without):
+    """Where no worker starts (a browser without them, its script not loaded), the page
+    fetches and parses the index itself."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        page = context.new_page()
+        if without == "Worker":
+            page.add_init_script("delete window.Worker;")
+        else:
+            page.route("**/assets/mapapp-placeindex-worker.*", lambda route: route.abort())
+        page.route(re.compile(r"^https?://(?!127\.0\.0\.1[:/])"), lambda route: route.abort())
+        page.goto(app_base + "/")
+        wait_for(page, "document.documentElement.dataset.places === 'loaded'", 20)
+        assert len(places_fetched(page.evaluate(PAGE_FETCHED))) == 1
+        assert page.evaluate("window.mapapp.featureIndex.size") == len(FEATURES)
+    finally:
+        context.close()
+
+
 def test_hidden_layer_is_not_drawn_nor_picked(visit, app_base):
     page = open_vector_map(visit, app_base + "/")
     point = page.evaluate(POINT_IN_VIEW)

@@ -3,8 +3,10 @@
  * Loaded after mapapp-vectortiles.js, only on its pages. The page holds no feature, yet
  * the reading panel's list of places, its search, the article's places and the embed's
  * Places control (reader.js) work as on any map: once the map says ready (never before:
- * it does not delay it), the index of places in the page's language is fetched
- * (mapapp/placeindex.py, `data.vector.places`), and each of its rows becomes a feature
+ * it does not delay it) and its first tiles are drawn, the index of places in the page's
+ * language is fetched and parsed in a worker (mapapp-placeindex-worker.js; on the page
+ * where none starts), from `data.vector.places` (mapapp/placeindex.py), and each of its
+ * rows, posted back a chunk at a time, becomes a feature
  * of the page, `partial`: its names, kind, status, places and cited sentences, as a data
  * file's feature has them, and where to focus instead of a geometry. A place chosen
  * there is read whole (mapapp.vectorTiles.readWhole, the same object filled in) before
@@ -179,9 +181,25 @@
   }
 
   /* The notice from the start (once every plugin, reader.js too, has made its search
-     box); the index only once the map is ready. */
+     box); the index only once the map is ready and its first tiles are drawn (the first
+     view's tile requests go first on a phone's network), or WAIT ms after ready at the
+     latest (tiles that never come). */
+  const WAIT = 2000;
   M.use(() => Promise.resolve().then(() => showNotices("loading")));
-  document.addEventListener("mapapp:started", () => setTimeout(load, 0), { once: true });
+  document.addEventListener("mapapp:started", () => {
+    let begun = false;
+    const begin = () => {
+      if (begun) return;
+      begun = true;
+      load();
+    };
+    const layer = M.vectorTiles.layer();
+    if (!layer || root.getAttribute("data-vector-tiles") === "drawn") setTimeout(begin, 0);
+    else {
+      layer.once("load", () => setTimeout(begin, 0));
+      setTimeout(begin, WAIT);
+    }
+  }, { once: true });
 
   /* ---- what is shown, and moving to a place not read whole ---- */
 

@@ -4,8 +4,8 @@
  * 45 MiB of JSON: parsed on the page, it holds the page's only thread for half a second
  * on a desktop and seconds on a phone, and the map answers no touch meanwhile. Here it
  * is fetched and parsed on the worker's own thread, then handed back in small messages
- * (a structured clone of CHUNK rows costs the page a few milliseconds), each of which
- * the page makes into features in its own task:
+ * (CHUNK rows: their structured clone and features cost the page a few milliseconds),
+ * each message a task of its own on the page:
  *
  *   {tables: {sentences, places}, collections: [{id, count}]}  first, once;
  *   {at, rows}                                                  CHUNK rows of collections[at];
@@ -16,7 +16,7 @@
  */
 "use strict";
 
-const CHUNK = 2000;
+const CHUNK = 500;
 
 self.addEventListener("message", ({ data: url }) => {
   fetch(url).then((response) => {

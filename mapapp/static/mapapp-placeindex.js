@@ -210,11 +210,14 @@
       (id === S.openFeature || M.passesFilters(id)));
   }
 
+  /* Without filters a layer's features are all shown, as they are: not 100,000 look-ups
+     and a copy each time the list asks. */
   function shownByLayer() {
+    const unfiltered = !S.filters.groups && !S.filters.status;
     return data.collections
       .filter((collection) => S.map.hasLayer(groups.get(collection.id)))
-      .map((collection) => ({ collection,
-        features: collection.features.filter((f) => f.id === S.openFeature || M.passesFilters(f.id)) }))
+      .map((collection) => ({ collection, features: unfiltered ? collection.features
+        : collection.features.filter((f) => f.id === S.openFeature || M.passesFilters(f.id)) }))
       .filter((entry) => entry.features.length);
   }
 

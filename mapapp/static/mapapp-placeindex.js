@@ -166,6 +166,7 @@
   function load() {
     if (loading) return loading;
     showNotices("loading");
+    performance.mark("mapapp:placesfetch"); // the index asked for (measurements)
     const url = data.vector.places;
     const read = data.vector.placesWorker && typeof Worker === "function" ? readInWorker : readHere;
     loading = read(url).then(() => {

@@ -62,15 +62,16 @@
   /* ---- rows into features ---- */
 
   /* A row (mapapp/placeindex.py ROW) as a feature of the page: the properties reader.js
-     reads of a data file's feature, and `position`, where the map goes. */
+     reads of a data file's feature, and `position`, where the map goes. The row's own
+     objects and arrays are filled in, not copied: at 100,000 features each copy is
+     100,000 more objects for the page's thread to allocate and collect. */
   function featureOf(row, index) {
     const [id, name, names, kind, status, precision, errorKm, places, citations, position, note] = row;
-    const properties = {
-      name, names: { en: name, ...names }, kind, status, precision,
-      places: places.map((at) => index.places[at]),
-      citations: citations.map((at) => index.sentences[at]),
-      ...(note || {}),
-    };
+    if (!("en" in names)) names.en = name;
+    places.forEach((at, n) => { places[n] = index.places[at]; });
+    citations.forEach((at, n) => { citations[n] = index.sentences[at]; });
+    const properties = { name, names, kind, status, precision, places, citations };
+    if (note) Object.assign(properties, note);
     if (errorKm !== null) properties.error_km = errorKm;
     return { type: "Feature", id, geometry: null, properties, position, partial: true };
   }

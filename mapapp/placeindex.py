@@ -3,8 +3,9 @@
 A map drawn from vector tiles (mapapp/vectortiles.py) loads no feature, yet its reading
 panel keeps the list of places, the search, the article's places and the embed's Places
 control. They read one content-hashed file per page language,
-`assets/places.<lang>.<hash>.json`, which the page fetches once the map says ready
-(mapapp-placeindex.js). For each feature, one row (ROW) of what those read of a
+`assets/places.<lang>.<hash>.json`, which the page has a worker fetch and parse once the
+map says ready and its first tiles are drawn (mapapp-placeindex.js,
+mapapp-placeindex-worker.js). For each feature, one row (ROW) of what those read of a
 data-file feature (reader.js): id, name and names (the search finds any of the four;
 `names.en` left out where it is the name), kind, status (the filters), precision and
 error_km (a list row's words), places and cited sentences (by position in tables of

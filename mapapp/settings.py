@@ -45,9 +45,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAPAPP_FRAME_ANCESTORS", "",
             "Origins allowed to frame /embed, separated by spaces or commas "
             "(e.g. https://news.example.org); empty means any site."),
-    # 20,000: measured (README "Vector tiles"), the data files' page misses the issue's
-    # 100,000-feature targets by 2× at 30,000 and is near them at 10,000
-    Setting("MAPAPP_VECTOR_TILES_FROM", "20000",
+    # 2,000: measured (README "Vector tiles"), from there the data files' page takes a
+    # second or more to be ready (the issue's 10,000-feature target), the tiles' half that
+    Setting("MAPAPP_VECTOR_TILES_FROM", "2000",
             "Features from which the map draws from vector tiles (one PMTiles archive) "
             "instead of loading every feature into the page; 0 means never."),
 )

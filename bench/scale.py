@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import re
 import statistics
@@ -101,8 +102,9 @@ def fetch(url: str, encoding: str) -> tuple[float, int]:
 
 # Where the time to ready goes, from the page's marks (mapapp-core.js, mapapp-start.js):
 # the data files in and parsed, the parses alone, building the layers, the rest of start.
+# A map drawn from vector tiles loads no data file: its split is all NaN.
 SPLIT = """() => {
-  const at = (name) => performance.getEntriesByName(name)[0].startTime;
+  const at = (name) => (performance.getEntriesByName(name)[0] || {startTime: NaN}).startTime;
   const parse = performance.getEntriesByName("mapapp:parse")
     .reduce((sum, e) => sum + e.duration, 0);
   return {data: at("mapapp:data"), parse, draw: at("mapapp:drawn") - at("mapapp:data"),
@@ -247,6 +249,9 @@ def main() -> None:
                   f"| {row['zoom']:,.0f} / {row['pan']:,.0f} ms | {row['longest']:,.0f} ms "
                   f"| {row['rss']:,.0f} MiB | {row['export']:,.1f} MiB "
                   f"({row['export_s']:.0f} s) |", flush=True)
+            if math.isnan(row["data"]):
+                splits.append(f"| {size:,} | vector tiles: no data files | | | |")
+                continue
             splits.append(f"| {size:,} | {row['data']:,.0f} ms ({row['parse']:,.0f} ms) "
                           f"| {row['draw']:,.0f} ms | {row['rest']:,.0f} ms "
                           f"| {row['rest_without_reader']:,.0f} ms |")

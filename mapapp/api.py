@@ -47,6 +47,7 @@ from mapapp.features import (
     parse_items_query,
 )
 from mapapp.queryables import queryables_document
+from mapapp.readyanswer import choose_encoding
 from mapapp.state import current_state
 
 __all__ = ["GEOJSON", "base_url", "bp", "dumps", "reject_query_parameters"]
@@ -110,10 +111,17 @@ def _json(document: Any, media_type: str = "application/json") -> Response:
 
 
 def _attachment(download: Download) -> Response:
-    """A download, streamed from its file (werkzeug answers If-None-Match with 304
-    and Range with 206), never held in memory."""
-    response = send_file(download.path, mimetype=download.media_type, etag=download.etag,
+    """A download, streamed from its file, gzip for a client that accepts it (werkzeug
+    answers If-None-Match with 304 and Range with 206), never held in memory."""
+    packed = choose_encoding(request.headers.get("Accept-Encoding", ""),
+                             ("gzip", "identity")) == "gzip"
+    response = send_file(download.gzip_path if packed else download.path,
+                         mimetype=download.media_type,
+                         etag=download.gzip_etag if packed else download.etag,
                          conditional=True, max_age=60)
+    if packed:
+        response.headers["Content-Encoding"] = "gzip"
+    response.vary.add("Accept-Encoding")
     response.headers["Content-Type"] = download.media_type  # as named: no charset added
     response.headers["Content-Disposition"] = f'attachment; filename="{download.filename}"'
     response.headers["Cache-Control"] = REVALIDATE

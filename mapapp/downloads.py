@@ -13,6 +13,7 @@ not in the worker's memory.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import os
 import shutil
@@ -53,12 +54,15 @@ FORMATS: dict[str, DownloadFormat] = {
 @dataclass(frozen=True)
 class Download:
     """A written file: where it is, what it is, the name it is saved as, and its
-    strong ETag (its SHA-256, as the ready answers' are named)."""
+    strong ETag (its SHA-256, as the ready answers' are named); and its gzip form
+    beside it, with its own ETag, for the clients that accept gzip."""
 
     path: Path
     media_type: str
     filename: str
     etag: str
+    gzip_path: Path
+    gzip_etag: str
 
 
 def _join(items: list[Any], render: Callable[[Any], str]) -> str:
@@ -191,6 +195,14 @@ def write_catalogue_download(catalogue: Catalogue, path: Path) -> None:
     write_gdal([_gpkg_layer(c) for c in catalogue.collections], "GPKG", path)
 
 
+def gzip_file(path: Path, target: Path) -> None:
+    """`path` compressed into `target` (gzip 6, no timestamp: the same bytes each time),
+    in blocks."""
+    with path.open("rb") as source, target.open("wb") as raw, \
+            gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6, mtime=0) as packed:
+        shutil.copyfileobj(source, packed, 1 << 20)
+
+
 def file_etag(path: Path) -> str:
     """A file's strong ETag: its SHA-256, read in blocks."""
     digest = hashlib.sha256()
@@ -230,8 +242,12 @@ class Downloads:
                 final = folder / filename
                 partial = folder / f"partial-{filename}"  # GDAL names its side files after it
                 write(partial)
+                packed = folder / f"{filename}.gz"
+                gzip_file(partial, folder / f"partial-{filename}.gz")
+                os.replace(folder / f"partial-{filename}.gz", packed)
                 os.replace(partial, final)  # a file that exists is whole
-                self._built[key] = Download(final, media_type, filename, file_etag(final))
+                self._built[key] = Download(final, media_type, filename, file_etag(final),
+                                            packed, file_etag(packed))
             return self._built[key]
 
     def _make_folder(self) -> Path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import gc
+import gzip
 import io
 import json
 import re
@@ -366,7 +367,8 @@ def test_downloads_are_built_once_and_served_from_a_file(app):
     download = downloads.catalogue()
     assert download.path.read_bytes() == whole.data
     assert not hasattr(download, "body")  # the worker keeps where the file is, not its bytes
-    assert sorted(p.name for p in download.path.parent.iterdir()) == ["energy.gpkg", "mapapp.gpkg"]
+    assert sorted(p.name for p in download.path.parent.iterdir()) == [
+        "energy.gpkg", "energy.gpkg.gz", "mapapp.gpkg", "mapapp.gpkg.gz"]
 
 
 def test_a_download_answers_revalidation_and_ranges(client):
@@ -378,6 +380,21 @@ def test_a_download_answers_revalidation_and_ranges(client):
     assert part.status_code == 206
     assert part.data == whole.data[10:20]
     assert part.headers["Content-Range"] == f"bytes 10-19/{len(whole.data)}"
+
+
+def test_a_download_is_gzip_for_a_client_that_accepts_it(client):
+    """A download is compressed as the fast path's answers are, from a file written once."""
+    plain = client.get(f"{ITEMS}?f=kml")
+    packed = client.get(f"{ITEMS}?f=kml", headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert "Content-Encoding" not in plain.headers
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(packed.data) == plain.data
+    assert len(packed.data) < len(plain.data)
+    assert all("Accept-Encoding" in answer.headers["Vary"] for answer in (plain, packed))
+    assert packed.headers["ETag"] != plain.headers["ETag"]
+    again = client.get(f"{ITEMS}?f=kml", headers={"Accept-Encoding": "gzip",
+                                                  "If-None-Match": packed.headers["ETag"]})
+    assert again.status_code == 304
 
 
 def test_a_downloads_folder_goes_with_its_app_state(app):

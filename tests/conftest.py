@@ -43,6 +43,8 @@ class ClosingClient(FlaskClient):
 Flask.test_client_class = ClosingClient  # every app the tests make
 
 FIXTURE_DATA = Path(__file__).parent / "fixtures" / "geodata"
+# Leaflet fades a popup in (0.2 s): its colours are measured once it is fully opaque.
+POPUP_OPAQUE = "getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'"
 FIXTURE_ARTICLE = Path(__file__).parent / "fixtures" / "article.txt"
 REAL_DATA = bundled_dir("geodata")
 MAPAPP = Path(sys.executable).with_name("mapapp")  # the installed console script

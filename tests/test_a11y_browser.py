@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from tests.conftest import wait_for
+from tests.conftest import POPUP_OPAQUE, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -38,6 +38,7 @@ def test_pages_have_no_serious_violation(site, visit, path):
 def test_with_a_popup_search_results_and_filters_open(live_server, visit):
     page = visit(f"{live_server}/?feature=zhanatas-wind-farm").page
     page.locator(".leaflet-popup").wait_for()
+    wait_for(page, POPUP_OPAQUE)
     page.locator(".reader-filters summary").click()
     page.locator("#reader-search").fill("almaty")
     assert page.locator("#reader-results [role=option]").count() > 1
@@ -66,6 +67,7 @@ def test_legend_and_popups_pass_colour_contrast(site, visit):
     page = visit(site.url("/?feature=shymkent-refinery")).page
     page.locator(".mapapp-legend summary").click()
     page.locator(".leaflet-popup").wait_for()
+    wait_for(page, POPUP_OPAQUE)
     for context in (".mapapp-legend", ".leaflet-popup", ".mapapp-layers", "#reader"):
         results = Axe().run(page, context=context, options={
             "runOnly": {"type": "rule", "values": ["color-contrast"]},

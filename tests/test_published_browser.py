@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from tests.conftest import is_loopback, static_server, wait_for
+from tests.conftest import POPUP_OPAQUE, is_loopback, static_server, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -176,6 +176,7 @@ def test_dark_theme_passes_axe_with_contrast(live_server, open_page, viewport, p
     wait_for(page, "document.documentElement.dataset.mapState !== 'loading'")
     if "shymkent" in path:
         page.locator(".leaflet-popup").wait_for()
+        wait_for(page, POPUP_OPAQUE)
     legend = page.locator(".mapapp-legend summary")
     if legend.is_visible():
         legend.click()

@@ -161,15 +161,6 @@ def place_indexes(catalogue: Catalogue) -> dict[str, dict[str, Any]]:
     return indexes
 
 
-def place_index(catalogue: Catalogue, lang: str) -> dict[str, Any]:
-    """The index in `lang` (place_indexes)."""
-    return place_indexes(catalogue)[lang]
-
-
-def place_index_body(catalogue: Catalogue, lang: str) -> bytes:
-    return dumps(place_index(catalogue, lang))
-
-
 def _packed(body: bytes) -> tuple[str, dict[str, bytes]]:
     return hashlib.sha256(body).hexdigest(), compressed(body)
 

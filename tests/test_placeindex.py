@@ -16,8 +16,9 @@ from shapely.geometry import box
 from mapapp import create_app
 from mapapp.catalogue import load_catalogue
 from mapapp.export import export_site
+from mapapp.features import dumps
 from mapapp.i18n import LANGUAGES
-from mapapp.placeindex import ROW, place_index, place_index_body
+from mapapp.placeindex import ROW, place_indexes
 from tests.conftest import FIXTURE_DATA
 
 VECTOR = {"MAPAPP_VECTOR_TILES_FROM": "1"}
@@ -32,6 +33,16 @@ def page_data(html: str) -> dict:
 @pytest.fixture(scope="module")
 def catalogue():
     return load_catalogue(FIXTURE_DATA)
+
+
+def place_index(catalogue, lang: str) -> dict:
+    """The index in `lang`, as the app builds every language's."""
+    return place_indexes(catalogue)[lang]
+
+
+def place_index_body(catalogue, lang: str) -> bytes:
+    """The index file's bytes in `lang`, as the app and the export write them."""
+    return dumps(place_index(catalogue, lang))
 
 
 def rows(index: dict) -> dict[str, dict]:

@@ -95,12 +95,17 @@
     }
     const url = entry.collection.details[entry.feature.details];
     if (!detailFiles.has(url)) {
-      detailFiles.set(url, fetch(url).then((response) => {
-        if (!response.ok) throw new Error(`${url}: ${response.status}`);
-        return response.json();
-      }).then(mergeDetails).catch(() => detailFiles.delete(url)));
+      detailFiles.set(url, fetchJson(url).then(mergeDetails).catch(() => detailFiles.delete(url)));
     }
     detailFiles.get(url).then(then);
+  }
+
+  /* A JSON file of the app's, parsed; a failed answer rejects, naming the URL. */
+  function fetchJson(url) {
+    return fetch(url).then((response) => {
+      if (!response.ok) throw new Error(`${url}: ${response.status}`);
+      return response.json();
+    });
   }
 
   /* Runs `each` over `items` in tasks of about `budget` ms, so that a phone paints and
@@ -302,7 +307,7 @@
   };
 
   window.mapapp = {
-    state, data, dataLoaded, withDetails, inSlices, i18n, LANG, DATA_LANG, collections, groups, geoLayers, featureLayers,
+    state, data, dataLoaded, withDetails, fetchJson, inSlices, i18n, LANG, DATA_LANG, collections, groups, geoLayers, featureLayers,
     featureIndex, groupIds, controls, plugins,
     _, term, featureName, featureNameLang, statusId, el, isWebUrl, link, reducedMotion, roomy,
     inLanguage, translatedText, placeName, dateText, articleLinks, mainSource, svg,

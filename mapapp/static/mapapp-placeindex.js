@@ -111,10 +111,7 @@
      page opened from a file, a browser without workers), at the cost of one long task
      for a large index. */
   function readHere(url) {
-    return fetch(url).then((response) => {
-      if (!response.ok) throw new Error(`${url}: ${response.status}`);
-      return response.json();
-    }).then((index) => {
+    return M.fetchJson(url).then((index) => {
       const fill = filler(index, index.collections);
       const chunks = [];
       index.collections.forEach((entry, at) => {

@@ -201,7 +201,7 @@ def _add_lines(tiles: dict[tuple[int, int], list[tuple[str, Any, dict[str, Any]]
     if not lines:
         return
     scale = 1 << z
-    geometries = numpy.array([line.geometry for line in lines], dtype=object)
+    geometries = _array([line.geometry for line in lines])
     keep = numpy.arange(len(lines))
     if thin:
         geometries = shapely.simplify(geometries, SIMPLIFY_UNITS / (EXTENT * scale),

@@ -603,7 +603,7 @@
       const present = new Set(data.collections.flatMap((collection) =>
         collection.features.map((feature) => api.statusId(feature.properties.status))));
       // a map drawn from vector tiles has no feature yet: every status
-    const statuses = (data.statuses || []).filter((status) => !present.size || present.has(status.id));
+      const statuses = (data.statuses || []).filter((status) => !present.size || present.has(status.id));
       const now = api.filters();
       const badge = el("span", { class: "reader-filter-badge" });
       const on = _("(on)");
